@@ -1,0 +1,139 @@
+/**
+ * The HTTP API, built without listening (tests hand it to supertest; `api/main.ts` and `npm start` listen).
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type Request, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { closeUpdate, getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
+import { fieldErrors, notFoundHandler, problemHandler, ProblemError } from './problem.js';
+import { CloseTrajectoryRequest, StartTrajectoryRequest, TrajectoryId, trajectoryId } from './schemas.js';
+
+export interface AppOptions {
+  client: Client;
+  /** Task queue the worker polls. */
+  taskQueue: string;
+  logger: Logger;
+  /** Largest accepted JSON body. Default `100kb`. */
+  bodyLimit?: string;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'params' | 'query'): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new ProblemError('invalid-request', `the request ${where} is invalid`, { errors: fieldErrors(result.error, where) });
+  }
+  return result.data;
+}
+
+function idParam(req: Request): string {
+  return parse(z.object({ id: TrajectoryId }), req.params, 'params').id;
+}
+
+/** Maps Temporal's "no such workflow" to a 404 and a rejected update to a 409/422, leaving others alone. */
+function translateTemporalError(err: unknown, id: string): never {
+  if (err instanceof WorkflowNotFoundError) throw new ProblemError('not-found', `trajectory ${id} does not exist`);
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause as { type?: string; message?: string } | undefined;
+    if (cause?.type === 'TrajectoryClosed') throw new ProblemError('conflict', cause.message);
+    throw new ProblemError('unprocessable', cause?.message ?? err.message);
+  }
+  throw err;
+}
+
+export function createApp(opts: AppOptions): express.Express {
+  const { client, taskQueue, logger } = opts;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  // Request id and one access-log line per request; no bodies or query strings, so no personal data.
+  app.use((req, res, next) => {
+    const requestId = req.get('x-request-id')?.slice(0, 128) || randomUUID();
+    res.set('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      logger.info(
+        {
+          requestId,
+          method: req.method,
+          route: req.route?.path ?? null,
+          status: res.statusCode,
+          durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request',
+      );
+    });
+    next();
+  });
+
+  const requireJson: RequestHandler = (req, _res, next) => {
+    if (!req.is('application/json')) {
+      return next(new ProblemError('unsupported-media-type', 'send the body as application/json'));
+    }
+    next();
+  };
+  app.use(express.json({ limit: opts.bodyLimit ?? '100kb', strict: true }));
+
+  app.get('/v1/health/live', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  app.get('/v1/health/ready', async (_req, res, next) => {
+    try {
+      await client.connection.workflowService.getSystemInfo({});
+      res.json({ status: 'ok', temporal: 'reachable' });
+    } catch (err) {
+      logger.warn({ err: String(err) }, 'readiness: Temporal unreachable');
+      next(new ProblemError('service-unavailable', 'the Temporal server is not reachable'));
+    }
+  });
+
+  app.post('/v1/trajectories', requireJson, async (req, res) => {
+    const body = parse(StartTrajectoryRequest, req.body, 'body');
+    const id = trajectoryId(body.municipality, body.caseRef);
+    try {
+      await client.workflow.start(trajectoryWorkflow, {
+        workflowId: id,
+        taskQueue,
+        args: [body],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        workflowIdConflictPolicy: 'FAIL',
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new ProblemError('conflict', `case ${body.caseRef} of ${body.municipality} already has a trajectory`, {
+          existing: `/v1/trajectories/${id}`,
+        });
+      }
+      throw err;
+    }
+    res.status(201).location(`/v1/trajectories/${id}`).json({ id, links: { self: `/v1/trajectories/${id}` } });
+  });
+
+  app.get('/v1/trajectories/:id', async (req, res) => {
+    const id = idParam(req);
+    try {
+      const state = await client.workflow.getHandle(id).query(getStateQuery);
+      res.json({ id, ...state });
+    } catch (err) {
+      translateTemporalError(err, id);
+    }
+  });
+
+  app.post('/v1/trajectories/:id/close', requireJson, async (req, res) => {
+    const id = idParam(req);
+    const body = parse(CloseTrajectoryRequest, req.body, 'body');
+    try {
+      const state = await client.workflow.getHandle(id).executeUpdate(closeUpdate, { args: [body] });
+      res.json({ id, ...state });
+    } catch (err) {
+      translateTemporalError(err, id);
+    }
+  });
+
+  app.use(notFoundHandler);
+  app.use(problemHandler((err, req) => logger.error({ err, method: req.method, path: req.route?.path }, 'unexpected error')));
+  return app;
+}

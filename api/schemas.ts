@@ -1,0 +1,46 @@
+/**
+ * Request and response shapes of the API: zod is the single source of types and validation.
+ */
+import { z } from 'zod';
+
+/**
+ * True when the string is nine digits passing the "elfproef", i.e. could be a BSN. The API refuses such values
+ * where a pseudonymous reference is expected, so a BSN never ends up in a workflow id or search attribute.
+ */
+export function looksLikeBsn(value: string): boolean {
+  if (!/^\d{9}$/.test(value)) return false;
+  const digits = [...value].map(Number);
+  const sum = digits.slice(0, 8).reduce((acc, d, i) => acc + d * (9 - i), 0) - digits[8]!;
+  return sum % 11 === 0;
+}
+
+/** CBS municipality code, e.g. `GM0363` (Amsterdam). */
+export const MunicipalityCode = z.string().regex(/^GM\d{4}$/, 'must be a CBS municipality code such as GM0363');
+
+/** The case system's pseudonymous case reference. */
+export const CaseRef = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may contain only letters, digits, ".", "_" and "-", starting with a letter or digit')
+  .refine((v) => !looksLikeBsn(v), 'looks like a BSN; send the case system\'s pseudonymous case reference instead');
+
+export const DefinitionId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a lower-case definition id such as gezinstraject');
+
+export const StartTrajectoryRequest = z.strictObject({
+  caseRef: CaseRef,
+  municipality: MunicipalityCode,
+  definitionId: DefinitionId.default('gezinstraject'),
+});
+export type StartTrajectoryRequest = z.infer<typeof StartTrajectoryRequest>;
+
+export const CloseTrajectoryRequest = z.strictObject({
+  reason: z.string().trim().min(1).max(500),
+});
+
+/** Trajectory ids are `<municipality>-<caseRef>`: the business key, so a case has at most one trajectory. */
+export const TrajectoryId = z.string().regex(/^GM\d{4}-[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'is not a trajectory id');
+
+export function trajectoryId(municipality: string, caseRef: string): string {
+  return `${municipality}-${caseRef}`;
+}

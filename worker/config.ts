@@ -1,0 +1,101 @@
+/**
+ * Configuration from environment variables, validated with zod. Every variable is documented in the README.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const EnvSchema = z.object({
+  /** host:port of an external Temporal frontend. Unset: `npm start` runs an embedded dev server. */
+  TEMPORAL_ADDRESS: optionalText,
+  /** Temporal namespace. Default `default`. */
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  /** Task queue the worker polls and the API starts workflows on. Default `waakvlam`. */
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('waakvlam'),
+  /** PEM client certificate for mTLS (path). */
+  TEMPORAL_TLS_CERT: optionalText,
+  /** PEM client key for mTLS (path). */
+  TEMPORAL_TLS_KEY: optionalText,
+  /** PEM CA bundle to verify the server (path). */
+  TEMPORAL_TLS_CA: optionalText,
+  /** Server name to verify in the server certificate (SNI). */
+  TEMPORAL_TLS_SERVER_NAME: optionalText,
+  /** `true` to use TLS with the system CAs and no client certificate (e.g. API-key auth). */
+  TEMPORAL_TLS: z.enum(['true', 'false']).default('false'),
+  /** API key sent as a bearer token to the Temporal frontend (e.g. Temporal Cloud). */
+  TEMPORAL_API_KEY: optionalText,
+  /** Port of the embedded dev server's gRPC frontend. Default 7233. */
+  TEMPORAL_DEV_PORT: port.default(7233),
+  /** Port of the embedded dev server's Web UI. Default 8233. */
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Interface the embedded dev server binds to. Default 127.0.0.1. */
+  TEMPORAL_DEV_IP: z.string().min(1).default('127.0.0.1'),
+  /** Directory for local state (the dev server's SQLite file). Default `./data`. */
+  WAAKVLAM_DATA_DIR: z.string().min(1).default('data'),
+  /** HTTP port of the API. Default 3000. */
+  PORT: port.default(3000),
+  /** Interface the API binds to. Default 0.0.0.0. */
+  HOST: z.string().min(1).default('0.0.0.0'),
+  /** pino log level. Default `info`. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface TemporalConfig {
+  /** host:port of the frontend; undefined means "run the embedded dev server". */
+  address: string | undefined;
+  namespace: string;
+  taskQueue: string;
+  tls?: { certPath?: string; keyPath?: string; caPath?: string; serverName?: string };
+  apiKey?: string;
+}
+
+export interface Config {
+  temporal: TemporalConfig;
+  devServer: { port: number; uiPort: number; ip: string; dbFile: string };
+  api: { port: number; host: string };
+  logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+}
+
+/** Thrown when the environment is invalid; lists every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; throws {@link ConfigError} naming every invalid variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const useTls =
+    e.TEMPORAL_TLS === 'true' || Boolean(e.TEMPORAL_TLS_CERT || e.TEMPORAL_TLS_KEY || e.TEMPORAL_TLS_CA || e.TEMPORAL_TLS_SERVER_NAME);
+  if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
+    throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
+  }
+  return {
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      tls: useTls
+        ? { certPath: e.TEMPORAL_TLS_CERT, keyPath: e.TEMPORAL_TLS_KEY, caPath: e.TEMPORAL_TLS_CA, serverName: e.TEMPORAL_TLS_SERVER_NAME }
+        : undefined,
+      apiKey: e.TEMPORAL_API_KEY,
+    },
+    devServer: {
+      port: e.TEMPORAL_DEV_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      ip: e.TEMPORAL_DEV_IP,
+      dbFile: resolve(e.WAAKVLAM_DATA_DIR, 'temporal.db'),
+    },
+    api: { port: e.PORT, host: e.HOST },
+    logLevel: e.LOG_LEVEL,
+  };
+}

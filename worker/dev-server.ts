@@ -1,0 +1,114 @@
+/**
+ * The embedded Temporal dev server that `npm start` runs when no TEMPORAL_ADDRESS is configured: the Temporal CLI's
+ * `server start-dev`, persisting to a SQLite file (trajectories and timers survive a restart), with the Web UI and
+ * the engine's search attributes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
+import { devServerSearchAttributeFlags } from './search-attributes.js';
+
+/** Options of the embedded dev server. */
+export interface DevServerOptions {
+  /** gRPC frontend port. */
+  port: number;
+  /** Web UI port. */
+  uiPort: number;
+  /** Interface to bind to, e.g. `127.0.0.1`. */
+  ip: string;
+  /** SQLite file the server persists to; its directory is created. */
+  dbFile: string;
+  /** Namespace to create at start. */
+  namespace: string;
+  /** How long to wait for the frontend to answer, in milliseconds. Default 60 000. */
+  readyTimeoutMs?: number;
+  /** Receives the server's own log lines. Default: dropped. */
+  onLog?: (line: string) => void;
+}
+
+export interface RunningDevServer {
+  /** host:port of the gRPC frontend. */
+  address: string;
+  /** URL of the Web UI. */
+  uiUrl: string;
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts the dev server and resolves once its frontend answers for the namespace. */
+export async function startDevServer(opts: DevServerOptions): Promise<RunningDevServer> {
+  const cli = resolveTemporalCli();
+  if (!cli.path) {
+    throw new Error(
+      'no Temporal CLI found: run `npm install` (builds it with Go), put `temporal` on PATH, or set TEMPORAL_CLI_PATH',
+    );
+  }
+  mkdirSync(dirname(opts.dbFile), { recursive: true });
+  const args = [
+    'server', 'start-dev',
+    '--db-filename', opts.dbFile,
+    '--ip', opts.ip,
+    '--port', String(opts.port),
+    '--ui-port', String(opts.uiPort),
+    '--namespace', opts.namespace,
+    '--log-format', 'json',
+    '--log-level', 'warn',
+    ...devServerSearchAttributeFlags(),
+  ];
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line.trim()) opts.onLog?.(line);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
+
+  const host = opts.ip === '0.0.0.0' ? '127.0.0.1' : opts.ip;
+  const address = `${host}:${opts.port}`;
+  try {
+    await waitUntilReady(address, opts.namespace, opts.readyTimeoutMs ?? 60_000, exited);
+  } catch (err) {
+    await stopChild(child, exited);
+    throw err;
+  }
+  return {
+    address,
+    uiUrl: `http://${host}:${opts.uiPort}`,
+    stop: () => stopChild(child, exited),
+  };
+}
+
+async function waitUntilReady(address: string, namespace: string, timeoutMs: number, exited: Promise<number | null>): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+  });
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    if (exitCode !== undefined) throw new Error(`the Temporal dev server exited during start-up (code ${exitCode})`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(lastError)}`);
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}

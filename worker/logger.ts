@@ -1,0 +1,29 @@
+/** The process logger: JSON lines on stdout (pino). Log references and ids, never personal data. */
+import { pino, type Logger } from 'pino';
+import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+
+export function createLogger(level: string, name = 'waakvlam'): Logger {
+  return pino({ name, level, base: { service: name } });
+}
+
+const TEMPORAL_TO_PINO: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
+/**
+ * Routes the Temporal SDK's own logs (worker state, workflow bundling) into the pino logger at `warn` and above, so
+ * the process writes one JSON log stream. Call once per process, before creating workers.
+ */
+export function installTemporalLogging(logger: Logger, level: LogLevel = 'WARN'): void {
+  const child = logger.child({ component: 'temporal-sdk' });
+  Runtime.install({
+    logger: new DefaultLogger(level, (entry) => {
+      const { sdkComponent, taskQueue } = (entry.meta ?? {}) as { sdkComponent?: string; taskQueue?: string };
+      child[TEMPORAL_TO_PINO[entry.level]]({ sdkComponent, taskQueue }, entry.message);
+    }),
+  });
+}

@@ -1,0 +1,109 @@
+/**
+ * `npm start`: one command that runs the whole engine locally.
+ *
+ * - Without TEMPORAL_ADDRESS: starts an embedded Temporal dev server (SQLite file under WAAKVLAM_DATA_DIR, Web UI,
+ *   the engine's search attributes), then the worker and the HTTP API against it.
+ * - With TEMPORAL_ADDRESS: connects to that server (namespace and TLS from the environment) and starts no server.
+ *
+ * Ctrl-C (SIGINT) or SIGTERM shuts down in order: stop accepting HTTP requests and let running ones finish, drain the
+ * worker, then stop the dev server. A second signal exits at once.
+ */
+import type { Server } from 'node:http';
+import { loadConfig, ConfigError } from './config.js';
+import { connectClient, connectWorker } from './connection.js';
+import { startDevServer, type RunningDevServer } from './dev-server.js';
+import { createLogger, installTemporalLogging } from './logger.js';
+import { ensureSearchAttributes } from './search-attributes.js';
+import { createWorker } from './worker.js';
+import { createApp } from '../api/app.js';
+import { listen } from '../api/listen.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  installTemporalLogging(logger);
+  const stops: Array<() => Promise<void>> = [];
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    for (const stop of stops.reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        logger.error({ err: String(err) }, 'error during shutdown');
+      }
+    }
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  let devServer: RunningDevServer | undefined;
+  let address = config.temporal.address;
+  if (!address) {
+    logger.info({ dbFile: config.devServer.dbFile }, 'starting the embedded Temporal dev server');
+    devServer = await startDevServer({
+      ...config.devServer,
+      namespace: config.temporal.namespace,
+      onLog: (line) => logger.debug({ temporal: line }, 'temporal dev server'),
+    });
+    stops.push(() => devServer!.stop());
+    address = devServer.address;
+  }
+  const temporal = { ...config.temporal, address };
+
+  const client = await connectClient(temporal);
+  stops.push(() => client.connection.close());
+  const added = await ensureSearchAttributes(client.connection, temporal.namespace);
+  if (added.length) logger.info({ added }, 'registered search attributes');
+
+  const workerConnection = await connectWorker(temporal);
+  const worker = await createWorker({ connection: workerConnection, namespace: temporal.namespace, taskQueue: temporal.taskQueue });
+  const workerRun = worker.run();
+  stops.push(async () => {
+    worker.shutdown();
+    await workerRun;
+    await workerConnection.close();
+  });
+
+  const app = createApp({ client, taskQueue: temporal.taskQueue, logger });
+  const server: Server = await listen(app, config.api.port, config.api.host);
+  stops.push(() => closeServer(server));
+
+  const apiHost = config.api.host === '0.0.0.0' ? 'localhost' : config.api.host;
+  const lines = [
+    `Waakvlam is running`,
+    `  API:             http://${apiHost}:${config.api.port}/v1  (health: /v1/health/ready)`,
+    `  Temporal:        ${address} (namespace ${temporal.namespace}, task queue ${temporal.taskQueue})`,
+    devServer ? `  Temporal Web UI: ${devServer.uiUrl}` : `  Temporal Web UI: the one of your Temporal server`,
+    devServer ? `  State:           ${config.devServer.dbFile}` : '',
+    `Press Ctrl-C to stop.`,
+  ].filter(Boolean);
+  // Printed plainly (not as JSON) so a person starting the engine sees where things are.
+  console.log(lines.join('\n'));
+
+  workerRun.catch((err: unknown) => {
+    logger.fatal({ err: String(err) }, 'the worker stopped unexpectedly');
+    void shutdown('worker-failure');
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Idle keep-alive sockets would hold close() open; running requests are allowed to finish.
+    server.closeIdleConnections();
+  });
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error('waakvlam failed to start:', err);
+  process.exit(1);
+});
