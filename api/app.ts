@@ -31,9 +31,21 @@ function idParam(req: Request): string {
   return parse(z.object({ id: TrajectoryId }), req.params, 'params').id;
 }
 
-/** Maps Temporal's "no such workflow" to a 404 and a rejected update to a 409/422, leaving others alone. */
-function translateTemporalError(err: unknown, id: string): never {
-  if (err instanceof WorkflowNotFoundError) throw new ProblemError('not-found', `trajectory ${id} does not exist`);
+/**
+ * Maps Temporal errors to problems: no such workflow is a 404, an update on a finished trajectory a 409, a rejected
+ * update a 409 or 422. Anything else is rethrown (a 500).
+ */
+async function translateTemporalError(client: Client, err: unknown, id: string): Promise<never> {
+  if (err instanceof WorkflowNotFoundError) {
+    // Updates on a finished workflow also report "not found"; tell the two apart.
+    const status = await client.workflow
+      .getHandle(id)
+      .describe()
+      .then((d) => d.status.name)
+      .catch(() => undefined);
+    if (status && status !== 'RUNNING') throw new ProblemError('conflict', `trajectory ${id} is closed`);
+    throw new ProblemError('not-found', `trajectory ${id} does not exist`);
+  }
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { type?: string; message?: string } | undefined;
     if (cause?.type === 'TrajectoryClosed') throw new ProblemError('conflict', cause.message);
@@ -118,7 +130,7 @@ export function createApp(opts: AppOptions): express.Express {
       const state = await client.workflow.getHandle(id).query(getStateQuery);
       res.json({ id, ...state });
     } catch (err) {
-      translateTemporalError(err, id);
+      await translateTemporalError(client, err, id);
     }
   });
 
@@ -129,7 +141,7 @@ export function createApp(opts: AppOptions): express.Express {
       const state = await client.workflow.getHandle(id).executeUpdate(closeUpdate, { args: [body] });
       res.json({ id, ...state });
     } catch (err) {
-      translateTemporalError(err, id);
+      await translateTemporalError(client, err, id);
     }
   });
 

@@ -20,10 +20,10 @@ function connectionOptions(cfg: TemporalConfig & { address: string }): Connectio
   return { address: cfg.address, tls, apiKey: cfg.apiKey };
 }
 
-/** A Temporal client for the API. */
-export async function connectClient(cfg: TemporalConfig & { address: string }): Promise<Client> {
+/** A Temporal client for the API, with its connection (for operator calls and closing). */
+export async function connectClient(cfg: TemporalConfig & { address: string }): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(connectionOptions(cfg));
-  return new Client({ connection, namespace: cfg.namespace });
+  return { client: new Client({ connection, namespace: cfg.namespace }), connection };
 }
 
 /** A native connection for the worker. */

@@ -57,8 +57,13 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
     '--log-level', 'warn',
     ...devServerSearchAttributeFlags(),
   ];
-  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: Ctrl-C reaches only Waakvlam, which stops the server last, after the worker drained.
+  const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Never leave the server behind when this process exits without an orderly stop (e.g. an uncaught error).
+  const killOnExit = () => child.kill('SIGTERM');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const onData = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) opts.onLog?.(line);
   };

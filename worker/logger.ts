@@ -15,12 +15,16 @@ const TEMPORAL_TO_PINO: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | '
 };
 
 /**
- * Routes the Temporal SDK's own logs (worker state, workflow bundling) into the pino logger at `warn` and above, so
- * the process writes one JSON log stream. Call once per process, before creating workers.
+ * Installs the Temporal SDK runtime for a Waakvlam process:
+ * - the SDK's own logs (worker state, workflow bundling) go into the pino logger at `warn` and above, so the process
+ *   writes one JSON log stream;
+ * - the SDK installs no signal handlers: the process shuts its parts down itself, in order.
+ * Call once per process, before creating workers.
  */
-export function installTemporalLogging(logger: Logger, level: LogLevel = 'WARN'): void {
+export function installTemporalRuntime(logger: Logger, level: LogLevel = 'WARN'): void {
   const child = logger.child({ component: 'temporal-sdk' });
   Runtime.install({
+    shutdownSignals: [],
     logger: new DefaultLogger(level, (entry) => {
       const { sdkComponent, taskQueue } = (entry.meta ?? {}) as { sdkComponent?: string; taskQueue?: string };
       child[TEMPORAL_TO_PINO[entry.level]]({ sdkComponent, taskQueue }, entry.message);

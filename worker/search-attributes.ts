@@ -3,12 +3,14 @@
  * embedded dev server (which gets them as start-up flags). Idempotent: existing attributes are left alone.
  */
 import type { Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
-
-const { temporal } = proto;
+import proto, { type temporal as protoTypes } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 
-const INDEXED_VALUE_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
+// @temporalio/proto is CommonJS: its namespaces are reached through the default export at run time.
+const { temporal } = proto;
+type IndexedValueType = protoTypes.api.enums.v1.IndexedValueType;
+
+const INDEXED_VALUE_TYPE: Record<string, IndexedValueType> = {
   KEYWORD: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
   TEXT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
   INT: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,

@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import { loadConfig, ConfigError } from './config.js';
 import { connectClient, connectWorker } from './connection.js';
 import { startDevServer, type RunningDevServer } from './dev-server.js';
-import { createLogger, installTemporalLogging } from './logger.js';
+import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { createWorker } from './worker.js';
 import { createApp } from '../api/app.js';
@@ -21,7 +21,7 @@ import { listen } from '../api/listen.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
-  installTemporalLogging(logger);
+  installTemporalRuntime(logger);
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -31,15 +31,17 @@ async function main(): Promise<void> {
     }
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    let clean = true;
     for (const stop of stops.reverse()) {
       try {
         await stop();
       } catch (err) {
+        clean = false;
         logger.error({ err: String(err) }, 'error during shutdown');
       }
     }
-    logger.info('stopped');
-    process.exit(0);
+    console.log(clean ? 'Waakvlam stopped cleanly.' : 'Waakvlam stopped, with errors (see the log).');
+    process.exit(clean ? 0 : 1);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
@@ -58,9 +60,9 @@ async function main(): Promise<void> {
   }
   const temporal = { ...config.temporal, address };
 
-  const client = await connectClient(temporal);
-  stops.push(() => client.connection.close());
-  const added = await ensureSearchAttributes(client.connection, temporal.namespace);
+  const { client, connection } = await connectClient(temporal);
+  stops.push(() => connection.close());
+  const added = await ensureSearchAttributes(connection, temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
 
   const workerConnection = await connectWorker(temporal);

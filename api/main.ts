@@ -1,0 +1,37 @@
+/**
+ * `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS (production: beside one or more workers).
+ * SIGINT/SIGTERM stop accepting connections, let running requests finish, then exit.
+ */
+import { loadConfig, ConfigError } from '../worker/config.js';
+import { connectClient } from '../worker/connection.js';
+import { createLogger } from '../worker/logger.js';
+import { createApp } from './app.js';
+import { listen } from './listen.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'waakvlam-api');
+  const address = config.temporal.address;
+  if (!address) throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: required for a standalone API');
+  const { client, connection } = await connectClient({ ...config.temporal, address });
+  const app = createApp({ client, taskQueue: config.temporal.taskQueue, logger });
+  const server = await listen(app, config.api.port, config.api.host);
+  logger.info({ port: config.api.port, host: config.api.host }, 'API listening');
+  const stop = () => {
+    server.close(() => {
+      void connection.close().then(() => {
+        logger.info('API stopped');
+        process.exit(0);
+      });
+    });
+    server.closeIdleConnections();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error('waakvlam API failed:', err);
+  process.exit(1);
+});

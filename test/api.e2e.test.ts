@@ -1,0 +1,146 @@
+/**
+ * The HTTP API end to end: supertest against the real app, a real worker and the Temporal dev server.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { pino } from 'pino';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import { createApp } from '../api/app.js';
+import { createWorker } from '../worker/worker.js';
+import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+let worker: Worker;
+let workerRun: Promise<void>;
+let app: ReturnType<typeof createApp>;
+const taskQueue = uniqueId('api');
+
+beforeAll(async () => {
+  [env, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
+  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
+  workerRun = worker.run();
+  app = createApp({ client: env.client, taskQueue, logger: pino({ level: 'silent' }) });
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await workerRun;
+  await env?.teardown();
+});
+
+function expectProblem(res: request.Response, status: number, type: string) {
+  expect(res.status).toBe(status);
+  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expect(res.body).toMatchObject({ type: `/problems/${type}`, status });
+  expect(typeof res.body.title).toBe('string');
+}
+
+async function historyLength(workflowId: string): Promise<number> {
+  return (await env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
+}
+
+async function exists(workflowId: string): Promise<boolean> {
+  try {
+    await env.client.workflow.getHandle(workflowId).describe();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('API end to end', () => {
+  it('starts a trajectory over HTTP and reads its state back', async () => {
+    const caseRef = uniqueId('ZAAK');
+    const started = await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363' });
+    expect(started.status).toBe(201);
+    const id = `GM0363-${caseRef}`;
+    expect(started.body.id).toBe(id);
+    expect(started.headers.location).toBe(`/v1/trajectories/${id}`);
+
+    const state = await request(app).get(`/v1/trajectories/${id}`);
+    expect(state.status).toBe(200);
+    expect(state.body).toMatchObject({ id, caseRef, municipality: 'GM0363', definitionId: 'gezinstraject', status: 'open', phase: 'aanmelding' });
+    expect(Number.isNaN(Date.parse(state.body.startedAt))).toBe(false);
+
+    // The worker really ran it on the server: the history holds the started and completed workflow task.
+    const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    expect(events.some((e) => e.workflowTaskCompletedEventAttributes)).toBe(true);
+  });
+
+  it('refuses to start the same case twice, linking to the existing trajectory', async () => {
+    const caseRef = uniqueId('ZAAK');
+    await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0014' }).expect(201);
+    const again = await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0014' });
+    expectProblem(again, 409, 'conflict');
+    expect(again.body.existing).toBe(`/v1/trajectories/GM0014-${caseRef}`);
+  });
+
+  it('closes a trajectory once; an invalid or repeated close changes nothing', async () => {
+    const caseRef = uniqueId('ZAAK');
+    const id = `GM0363-${caseRef}`;
+    await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363' }).expect(201);
+    await request(app).get(`/v1/trajectories/${id}`).expect(200);
+
+    const before = await historyLength(id);
+    expectProblem(await request(app).post(`/v1/trajectories/${id}/close`).send({ reason: '' }), 400, 'invalid-request');
+    expect(await historyLength(id)).toBe(before);
+
+    const closed = await request(app).post(`/v1/trajectories/${id}/close`).send({ reason: 'doelen behaald' });
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ status: 'closed', closeReason: 'doelen behaald' });
+
+    const after = await historyLength(id);
+    expectProblem(await request(app).post(`/v1/trajectories/${id}/close`).send({ reason: 'nogmaals' }), 409, 'conflict');
+    expect(await historyLength(id)).toBe(after);
+    expect((await request(app).get(`/v1/trajectories/${id}`)).body.status).toBe('closed');
+  });
+
+  it('answers bad input with precise problem+json and starts nothing', async () => {
+    const caseRef = uniqueId('ZAAK');
+    const bad = await request(app)
+      .post('/v1/trajectories')
+      .send({ caseRef: 'met spatie', municipality: 'Amsterdam', nickname: 'x' });
+    expectProblem(bad, 400, 'invalid-request');
+    const paths = (bad.body.errors as Array<{ path: string }>).map((e) => e.path).sort();
+    expect(paths).toEqual(['/body/caseRef', '/body/municipality', '/body/nickname']);
+
+    // A BSN (passes the elfproef) is refused as a case reference.
+    const bsn = await request(app).post('/v1/trajectories').send({ caseRef: '111222333', municipality: 'GM0363' });
+    expectProblem(bsn, 400, 'invalid-request');
+    expect(bsn.body.errors[0]).toMatchObject({ path: '/body/caseRef', message: expect.stringMatching(/BSN/) });
+    expect(await exists('GM0363-111222333')).toBe(false);
+
+    expectProblem(
+      await request(app).post('/v1/trajectories').set('content-type', 'application/json').send('{"caseRef": '),
+      400,
+      'malformed-json',
+    );
+    expectProblem(
+      await request(app).post('/v1/trajectories').set('content-type', 'text/plain').send(`caseRef=${caseRef}`),
+      415,
+      'unsupported-media-type',
+    );
+    expectProblem(
+      await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363', pad: 'x'.repeat(200_000) }),
+      413,
+      'payload-too-large',
+    );
+    expect(await exists(`GM0363-${caseRef}`)).toBe(false);
+  });
+
+  it('answers unknown trajectories and routes with 404 problem+json', async () => {
+    expectProblem(await request(app).get('/v1/trajectories/GM0363-bestaat-niet'), 404, 'not-found');
+    expectProblem(await request(app).get('/v1/trajectories/not an id'), 400, 'invalid-request');
+    expectProblem(await request(app).post('/v1/trajectories/GM0363-bestaat-niet/close').send({ reason: 'x' }), 404, 'not-found');
+    expectProblem(await request(app).get('/v1/nothing-here'), 404, 'not-found');
+  });
+
+  it('reports liveness and readiness against the Temporal server', async () => {
+    await request(app).get('/v1/health/live').expect(200, { status: 'ok' });
+    const ready = await request(app).get('/v1/health/ready');
+    expect(ready.status).toBe(200);
+    expect(ready.body.temporal).toBe('reachable');
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../worker/config.js';
+import { looksLikeBsn } from '../api/schemas.js';
+
+describe('configuration', () => {
+  it('has working defaults: embedded dev server, data/ directory, port 3000', () => {
+    const config = loadConfig({});
+    expect(config.temporal).toMatchObject({ address: undefined, namespace: 'default', taskQueue: 'waakvlam' });
+    expect(config.devServer).toMatchObject({ port: 7233, uiPort: 8233, ip: '127.0.0.1' });
+    expect(config.devServer.dbFile).toMatch(/data\/temporal\.db$/);
+    expect(config.api).toEqual({ port: 3000, host: '0.0.0.0' });
+  });
+
+  it('reads an external server with mTLS', () => {
+    const config = loadConfig({
+      TEMPORAL_ADDRESS: 'temporal.gemeente.nl:7233',
+      TEMPORAL_NAMESPACE: 'sociaal-domein',
+      TEMPORAL_TLS_CERT: '/run/secrets/client.pem',
+      TEMPORAL_TLS_KEY: '/run/secrets/client.key',
+    });
+    expect(config.temporal).toMatchObject({
+      address: 'temporal.gemeente.nl:7233',
+      namespace: 'sociaal-domein',
+      tls: { certPath: '/run/secrets/client.pem', keyPath: '/run/secrets/client.key' },
+    });
+  });
+
+  it('names every invalid variable at once', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: 'abc', TEMPORAL_UI_PORT: '70000', LOG_LEVEL: 'loud' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/PORT/);
+    expect(message).toMatch(/TEMPORAL_UI_PORT/);
+    expect(message).toMatch(/LOG_LEVEL/);
+  });
+
+  it('refuses a client certificate without its key', () => {
+    expect(() => loadConfig({ TEMPORAL_TLS_CERT: '/c.pem' })).toThrow(/TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/);
+  });
+});
+
+describe('BSN guard', () => {
+  it('recognises nine digits that pass the elfproef', () => {
+    expect(looksLikeBsn('111222333')).toBe(true);
+    expect(looksLikeBsn('123456782')).toBe(true);
+    expect(looksLikeBsn('123456789')).toBe(false);
+    expect(looksLikeBsn('ZAAK-2026-001')).toBe(false);
+    expect(looksLikeBsn('1112223334')).toBe(false);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * `npm start` as a person runs it: the embedded dev server with its Web UI, the worker and the API in one command;
+ * Ctrl-C stops all of it cleanly; state survives a restart. And with TEMPORAL_ADDRESS it starts no server.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
+import { freePort, groupAlive, startNpm, type StartedProcess } from './helpers/process.js';
+import { quietTemporalRuntime, uniqueId } from './helpers/temporal.js';
+
+const root = resolve(import.meta.dirname, '..');
+const dataDir = mkdtempSync(join(tmpdir(), 'waakvlam-start-'));
+const running: StartedProcess[] = [];
+
+afterAll(async () => {
+  for (const p of running) await p.interrupt(5_000);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
+  const res = await fetch(url, init);
+  return { status: res.status, body: await res.json() };
+}
+
+/** The engine said it stopped cleanly, and npm ended normally or by the Ctrl-C itself. */
+function expectCleanStop(exit: { code: number | null; signal: NodeJS.Signals | null }, proc: StartedProcess) {
+  expect(proc.output()).toContain('Waakvlam stopped cleanly.');
+  expect(exit.code === 0 || exit.signal === 'SIGINT').toBe(true);
+}
+
+describe('npm start', () => {
+  it('serves the API and the Web UI on an embedded dev server, stops on Ctrl-C and keeps state across a restart', async () => {
+    const [apiPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const env = {
+      ...process.env,
+      TEMPORAL_ADDRESS: '',
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(uiPort),
+      WAAKVLAM_DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+    };
+    const api = `http://127.0.0.1:${apiPort}`;
+    const caseRef = uniqueId('ZAAK');
+
+    const first = startNpm('start', env, root);
+    running.push(first);
+    await first.waitFor('Press Ctrl-C to stop.');
+    expect(first.output()).toContain(`API:             http://127.0.0.1:${apiPort}/v1`);
+    expect(first.output()).toContain(`Temporal Web UI: http://127.0.0.1:${uiPort}`);
+
+    expect((await json(`${api}/v1/health/ready`)).status).toBe(200);
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toMatch(/<html/i);
+
+    const started = await json(`${api}/v1/trajectories`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ caseRef, municipality: 'GM0363' }),
+    });
+    expect(started.status).toBe(201);
+    const before = await json(`${api}${started.body.links.self}`);
+    expect(before.body.status).toBe('open');
+
+    expectCleanStop(await first.interrupt(), first);
+    expect(groupAlive(first.child.pid!)).toBe(false);
+    await expect(fetch(`${api}/v1/health/live`)).rejects.toThrow();
+
+    const second = startNpm('start', env, root);
+    running.push(second);
+    await second.waitFor('Press Ctrl-C to stop.');
+    const after = await json(`${api}${started.body.links.self}`);
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual(before.body);
+    expectCleanStop(await second.interrupt(), second);
+  });
+
+  it('connects to TEMPORAL_ADDRESS instead, starting no server and registering the search attributes', async () => {
+    quietTemporalRuntime();
+    const cli = resolveTemporalCli();
+    // A bare dev server without the engine's search attributes, standing in for an external cluster.
+    const external = await TestWorkflowEnvironment.createLocal({
+      server: cli.path ? { executable: { type: 'existing-path', path: cli.path } } : {},
+    });
+    try {
+      const address = external.address;
+      const apiPort = await freePort();
+      const proc = startNpm('start', { ...process.env, TEMPORAL_ADDRESS: address, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, root);
+      running.push(proc);
+      await proc.waitFor('Press Ctrl-C to stop.');
+      expect(proc.output()).toContain(`Temporal:        ${address}`);
+      expect(proc.output()).not.toContain('State:');
+
+      const connection = await Connection.connect({ address });
+      const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      await connection.close();
+      for (const key of ALL_SEARCH_ATTRIBUTES) expect(Object.keys(attrs.customAttributes ?? {})).toContain(key.name);
+
+      const res = await json(`http://127.0.0.1:${apiPort}/v1/trajectories`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ caseRef: uniqueId('ZAAK'), municipality: 'GM0599' }),
+      });
+      expect(res.status).toBe(201);
+      const described = await external.client.workflow.getHandle(res.body.id).describe();
+      expect(described.status.name).toBe('RUNNING');
+      expectCleanStop(await proc.interrupt(), proc);
+    } finally {
+      await external.teardown();
+    }
+  });
+});

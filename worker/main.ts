@@ -1,0 +1,39 @@
+/**
+ * `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (production: one or more of these beside the API).
+ * SIGINT/SIGTERM drain it: running tasks finish, then the process exits.
+ */
+import { loadConfig, ConfigError } from './config.js';
+import { connectClient, connectWorker } from './connection.js';
+import { createLogger, installTemporalRuntime } from './logger.js';
+import { ensureSearchAttributes } from './search-attributes.js';
+import { createWorker } from './worker.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'waakvlam-worker');
+  installTemporalRuntime(logger);
+  const address = config.temporal.address;
+  if (!address) throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: required for a standalone worker');
+  const temporal = { ...config.temporal, address };
+
+  const operator = await connectClient(temporal);
+  const added = await ensureSearchAttributes(operator.connection, temporal.namespace);
+  if (added.length) logger.info({ added }, 'registered search attributes');
+  await operator.connection.close();
+
+  const connection = await connectWorker(temporal);
+  const worker = await createWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue });
+  const stop = () => worker.shutdown();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  logger.info({ address, namespace: temporal.namespace, taskQueue: temporal.taskQueue }, 'worker running');
+  await worker.run();
+  await connection.close();
+  logger.info('worker stopped');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error('waakvlam worker failed:', err);
+  process.exit(1);
+});
