@@ -15,3 +15,6 @@ export function createActivities(_deps: ActivityDeps = {}) {
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** Names a definition's service tasks may call (checked by the validator). */
+export const ACTIVITY_NAMES: readonly string[] = Object.keys(createActivities());

@@ -6,12 +6,24 @@ import express, { type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { closeUpdate, getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
+import { closeUpdate, completeStepUpdate, getStateQuery, reportEventSignal, trajectoryWorkflow } from '../workflows/trajectory.js';
+import type { DefinitionRegistry } from '../definitions/registry.js';
+import { didYouMean } from '../definitions/validate.js';
 import { fieldErrors, notFoundHandler, problemHandler, ProblemError } from './problem.js';
-import { CloseTrajectoryRequest, StartTrajectoryRequest, TrajectoryId, trajectoryId } from './schemas.js';
+import {
+  CloseTrajectoryRequest,
+  CompleteStepRequest,
+  ReportEventRequest,
+  StartTrajectoryRequest,
+  StepId,
+  TrajectoryId,
+  trajectoryId,
+} from './schemas.js';
 
 export interface AppOptions {
   client: Client;
+  /** The definitions trajectories can be started with. */
+  definitions: DefinitionRegistry;
   /** Task queue the worker polls. */
   taskQueue: string;
   logger: Logger;
@@ -49,13 +61,14 @@ async function translateTemporalError(client: Client, err: unknown, id: string):
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { type?: string; message?: string } | undefined;
     if (cause?.type === 'TrajectoryClosed') throw new ProblemError('conflict', cause.message);
+    if (cause?.type === 'StepNotOpen') throw new ProblemError('conflict', cause.message);
     throw new ProblemError('unprocessable', cause?.message ?? err.message);
   }
   throw err;
 }
 
 export function createApp(opts: AppOptions): express.Express {
-  const { client, taskQueue, logger } = opts;
+  const { client, taskQueue, logger, definitions } = opts;
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -104,12 +117,28 @@ export function createApp(opts: AppOptions): express.Express {
 
   app.post('/v1/trajectories', requireJson, async (req, res) => {
     const body = parse(StartTrajectoryRequest, req.body, 'body');
+    const definition = definitions.get(body.definitionId, body.definitionVersion);
+    if (!definition) {
+      const known = definitions.ids();
+      const suggestion = didYouMean(body.definitionId, known);
+      const versions = definitions.versionsOf(body.definitionId);
+      throw new ProblemError('invalid-request', 'the request body is invalid', {
+        errors: [
+          versions.length
+            ? { path: '/body/definitionVersion', message: `unknown version ${body.definitionVersion}; registered: ${versions.join(', ')}` }
+            : {
+                path: '/body/definitionId',
+                message: `unknown definition "${body.definitionId}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
+              },
+        ],
+      });
+    }
     const id = trajectoryId(body.municipality, body.caseRef);
     try {
       await client.workflow.start(trajectoryWorkflow, {
         workflowId: id,
         taskQueue,
-        args: [body],
+        args: [{ caseRef: body.caseRef, municipality: body.municipality, definition, ...(body.data ? { data: body.data } : {}) }],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         workflowIdConflictPolicy: 'FAIL',
       });
@@ -132,6 +161,45 @@ export function createApp(opts: AppOptions): express.Express {
     } catch (err) {
       await translateTemporalError(client, err, id);
     }
+  });
+
+  app.post('/v1/trajectories/:id/steps/:stepId/complete', requireJson, async (req, res) => {
+    const id = idParam(req);
+    const stepId = parse(z.object({ stepId: StepId }), { stepId: req.params.stepId }, 'params').stepId;
+    const body = parse(CompleteStepRequest, req.body, 'body');
+    try {
+      const step = await client.workflow.getHandle(id).executeUpdate(completeStepUpdate, { args: [{ stepId, ...body }] });
+      res.json(step);
+    } catch (err) {
+      await translateTemporalError(client, err, id);
+    }
+  });
+
+  app.post('/v1/trajectories/:id/events', requireJson, async (req, res) => {
+    const id = idParam(req);
+    const body = parse(ReportEventRequest, req.body, 'body');
+    const handle = client.workflow.getHandle(id);
+    let known: string[];
+    try {
+      const state = await handle.query(getStateQuery);
+      if (state.status === 'closed') throw new ProblemError('conflict', `trajectory ${id} is closed`);
+      known = definitions.get(state.definition.id, state.definition.version)?.events.map((e) => e.id) ?? [];
+    } catch (err) {
+      if (err instanceof ProblemError) throw err;
+      return translateTemporalError(client, err, id);
+    }
+    if (!known.includes(body.event)) {
+      const suggestion = didYouMean(body.event, known);
+      throw new ProblemError('invalid-request', 'the request body is invalid', {
+        errors: [{ path: '/body/event', message: `unknown event "${body.event}"; known: ${known.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}` }],
+      });
+    }
+    try {
+      await handle.signal(reportEventSignal, body);
+    } catch (err) {
+      await translateTemporalError(client, err, id);
+    }
+    res.status(202).json({ accepted: true, event: body.event });
   });
 
   app.post('/v1/trajectories/:id/close', requireJson, async (req, res) => {

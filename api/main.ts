@@ -6,6 +6,8 @@ import { loadConfig, ConfigError } from '../worker/config.js';
 import { connectClient } from '../worker/connection.js';
 import { createLogger } from '../worker/logger.js';
 import { createApp } from './app.js';
+import { DefinitionRegistry } from '../definitions/registry.js';
+import { ACTIVITY_NAMES } from '../activities/index.js';
 import { listen } from './listen.js';
 
 async function main(): Promise<void> {
@@ -14,7 +16,7 @@ async function main(): Promise<void> {
   const address = config.temporal.address;
   if (!address) throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: required for a standalone API');
   const { client, connection } = await connectClient({ ...config.temporal, address });
-  const app = createApp({ client, taskQueue: config.temporal.taskQueue, logger });
+  const app = createApp({ client, definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }), taskQueue: config.temporal.taskQueue, logger });
   const server = await listen(app, config.api.port, config.api.host);
   logger.info({ port: config.api.port, host: config.api.host }, 'API listening');
   const stop = () => {

@@ -31,12 +31,34 @@ export const StartTrajectoryRequest = z.strictObject({
   caseRef: CaseRef,
   municipality: MunicipalityCode,
   definitionId: DefinitionId.default('gezinstraject'),
+  /** A registered version; default the latest. */
+  definitionVersion: z.number().int().min(1).optional(),
+  /** Initial trajectory data (pseudonymous; e.g. `{ "dreigendeSchulden": true }`). */
+  data: z.record(z.string(), z.unknown()).optional(),
 });
 export type StartTrajectoryRequest = z.infer<typeof StartTrajectoryRequest>;
 
 export const CloseTrajectoryRequest = z.strictObject({
   reason: z.string().trim().min(1).max(500),
+  /** Who closes it (pseudonymous user reference). Replaced by the token's subject once authentication lands. */
+  closedBy: z.string().min(1).max(128).optional(),
 });
+
+export const CompleteStepRequest = z.strictObject({
+  /** Who completed the step (pseudonymous user reference). */
+  completedBy: z.string().min(1).max(128),
+  /** Data the step produced, merged into the trajectory's data (e.g. `{ "veiligheid": "acuut" }`). */
+  output: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const ReportEventRequest = z.strictObject({
+  event: z.string().min(1).max(64),
+  payload: z.unknown().optional(),
+  reportedBy: z.string().min(1).max(128).optional(),
+});
+
+/** A step id: a node id, optionally `/key` (multi-instance) and `#n` (repeat). */
+export const StepId = z.string().regex(/^[a-z][a-z0-9-]*(?:\/[A-Za-z0-9._-]+)?(?:#\d+)?$/, 'is not a step id');
 
 /** Trajectory ids are `<municipality>-<caseRef>`: the business key, so a case has at most one trajectory. */
 export const TrajectoryId = z.string().regex(/^GM\d{4}-[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'is not a trajectory id');

@@ -16,6 +16,8 @@ import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { createWorker } from './worker.js';
 import { createApp } from '../api/app.js';
+import { DefinitionRegistry } from '../definitions/registry.js';
+import { ACTIVITY_NAMES } from '../activities/index.js';
 import { listen } from '../api/listen.js';
 
 async function main(): Promise<void> {
@@ -74,7 +76,7 @@ async function main(): Promise<void> {
     await workerConnection.close();
   });
 
-  const app = createApp({ client, taskQueue: temporal.taskQueue, logger });
+  const app = createApp({ client, definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }), taskQueue: temporal.taskQueue, logger });
   const server: Server = await listen(app, config.api.port, config.api.host);
   stops.push(() => closeServer(server));
 

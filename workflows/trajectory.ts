@@ -1,12 +1,26 @@
 /**
- * The trajectory workflow: one execution per family trajectory, keyed by the case system's case reference.
- *
- * This is the first, minimal shape: it records the start, exposes its state by query and can be closed by update.
- * The interpreter that runs a full process definition replaces the body (issue #3); the messages defined here keep
- * their names so clients do not change.
+ * The trajectory workflow: one execution per family trajectory, keyed by the case system's case reference. It is the
+ * interpreter of process definitions: it runs the definition it was started with (pinned for its whole life, also
+ * across continue-as-new) through the pure {@link TrajectoryEngine}, and adds what needs Temporal: durable timers,
+ * activities for service tasks, messages, search attributes and continue-as-new.
  */
-import { condition, defineQuery, defineUpdate, setHandler, upsertSearchAttributes, workflowInfo, ApplicationFailure } from '@temporalio/workflow';
-import { CASE_REF, DEFINITION_ID, MUNICIPALITY, OPEN_STEPS, PHASE } from './search-attributes.js';
+import {
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  allHandlersFinished,
+} from '@temporalio/workflow';
+import type { SearchAttributeUpdatePair } from '@temporalio/common';
+import type { Definition } from '../definitions/schema.js';
+import { EngineRejection, TrajectoryEngine, type ClosedStep, type EngineState, type EventRecord, type Incident, type OpenStep, type PhaseEntry } from './engine.js';
+import { CASE_REF, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from './search-attributes.js';
 
 /** What a trajectory is started with. Pseudonymous references only: no names, no BSN. */
 export interface TrajectoryInput {
@@ -14,73 +28,227 @@ export interface TrajectoryInput {
   caseRef: string;
   /** CBS municipality code, e.g. `GM0363`. */
   municipality: string;
-  /** Id of the process definition to run. */
-  definitionId: string;
+  /** The validated definition to run; pinned for the trajectory's whole life. */
+  definition: Definition;
+  /** Initial trajectory data, merged over the definition's `variables`. */
+  data?: Record<string, unknown>;
+  /**
+   * Continue as new once the history has this many events, besides whenever Temporal suggests it.
+   * Default: only Temporal's suggestion (by default at about 4 000 events or 4 MiB of history in the dev server).
+   */
+  maxHistoryEvents?: number;
+  /** Set by continue-as-new: the engine state to carry on from. */
+  state?: EngineState;
+  /** Set by continue-as-new: how many runs came before this one. */
+  runs?: number;
 }
 
-/** A trajectory's state as the query returns it. */
-export interface TrajectoryState {
+/** A trajectory's state as the query returns it. Times are ISO 8601 strings. */
+export interface TrajectoryView {
   caseRef: string;
   municipality: string;
-  definitionId: string;
+  definition: { id: string; version: number; name: string };
   status: 'open' | 'closed';
-  phase: string;
-  /** ISO 8601 timestamp of the start (workflow time). */
+  phase: { id: string; name: string; since: string } | null;
   startedAt: string;
-  /** ISO 8601 timestamp of the closure, if closed. */
   closedAt?: string;
-  /** Why it was closed, if closed. */
   closeReason?: string;
+  closedBy?: string;
+  openSteps: Array<Omit<OpenStep, 'openedAt' | 'dueAt'> & { openedAt: string; dueAt: string }>;
+  completedSteps: Array<Omit<ClosedStep, 'openedAt' | 'dueAt' | 'closedAt'> & { openedAt: string; dueAt: string; closedAt: string }>;
+  cancelledSteps: number;
+  /** The family plan, when the flow has recorded one in `gezinsplan`. */
+  familyPlan: unknown;
+  data: Record<string, unknown>;
+  phaseHistory: Array<Omit<PhaseEntry, 'enteredAt' | 'leftAt'> & { enteredAt: string; leftAt?: string }>;
+  events: Array<Omit<EventRecord, 'at'> & { at: string }>;
+  lastEventAt: Record<string, string>;
+  incidents: Array<Omit<Incident, 'at'> & { at: string }>;
+  /** Earliest open due date. */
+  nextDeadline?: string;
+  /** How often this trajectory has continued as new. */
+  runs: number;
 }
 
-/** Query: the trajectory's current state. */
-export const getStateQuery = defineQuery<TrajectoryState>('getState');
+/** Query: the trajectory's full state. */
+export const getStateQuery = defineQuery<TrajectoryView>('getState');
+
+/** Update: complete an open step. Rejected without touching history when the step is not open. */
+export const completeStepUpdate = defineUpdate<
+  ClosedStep,
+  [{ stepId: string; completedBy: string; output?: Record<string, unknown> }]
+>('completeStep');
+
+/** Signal: an event from the case system (family contact, plan agreed, relapse signal…). */
+export const reportEventSignal = defineSignal<[{ event: string; payload?: unknown; reportedBy?: string }]>('reportEvent');
 
 /** Update: close the trajectory with a reason. Rejected (history untouched) when it is already closed. */
-export const closeUpdate = defineUpdate<TrajectoryState, [{ reason: string }]>('close');
+export const closeUpdate = defineUpdate<TrajectoryView, [{ reason: string; closedBy?: string }]>('close');
 
-/** The phase every trajectory starts in (aanmelding: the signal has arrived, a regisseur is to be assigned). */
-export const INITIAL_PHASE = 'aanmelding';
+/** Activities a service task may call: any registered activity, taking and returning JSON. */
+type ServiceActivities = Record<string, (input: Record<string, unknown>) => Promise<unknown>>;
+const serviceActivities = proxyActivities<ServiceActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 20 },
+});
 
-export async function trajectoryWorkflow(input: TrajectoryInput): Promise<TrajectoryState> {
-  const state: TrajectoryState = {
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): TrajectoryView {
+  const s = engine.state;
+  const phase = engine.phase;
+  const entered = [...s.phaseHistory].reverse().find((e) => e.phase === s.phase && e.leftAt === undefined);
+  const deadline = engine.nextDeadline();
+  return {
     caseRef: input.caseRef,
     municipality: input.municipality,
-    definitionId: input.definitionId,
-    status: 'open',
-    phase: INITIAL_PHASE,
-    startedAt: new Date(workflowInfo().startTime.getTime()).toISOString(),
+    definition: { id: input.definition.id, version: input.definition.version, name: input.definition.name },
+    status: s.status,
+    phase: phase && entered ? { id: phase.id, name: phase.name, since: iso(entered.enteredAt) } : null,
+    startedAt: iso(s.startedAt),
+    ...(s.closedAt !== undefined ? { closedAt: iso(s.closedAt) } : {}),
+    ...(s.closeReason !== undefined ? { closeReason: s.closeReason } : {}),
+    ...(s.closedBy !== undefined ? { closedBy: s.closedBy } : {}),
+    openSteps: s.openSteps.map((o) => ({ ...o, openedAt: iso(o.openedAt), dueAt: iso(o.dueAt) })),
+    completedSteps: s.closedSteps
+      .filter((c) => c.outcome === 'completed')
+      .map((c) => ({ ...c, openedAt: iso(c.openedAt), dueAt: iso(c.dueAt), closedAt: iso(c.closedAt) })),
+    cancelledSteps: s.closedSteps.filter((c) => c.outcome === 'cancelled').length,
+    familyPlan: s.data.gezinsplan ?? null,
+    data: s.data,
+    phaseHistory: s.phaseHistory.map(({ enteredAt, leftAt, ...rest }) => ({
+      ...rest,
+      enteredAt: iso(enteredAt),
+      ...(leftAt !== undefined ? { leftAt: iso(leftAt) } : {}),
+    })),
+    events: s.events.map((e) => ({ ...e, at: iso(e.at) })),
+    lastEventAt: Object.fromEntries(Object.entries(s.lastEventAt).map(([k, v]) => [k, iso(v)])),
+    incidents: s.incidents.map((i) => ({ ...i, at: iso(i.at) })),
+    ...(deadline !== undefined ? { nextDeadline: iso(deadline) } : {}),
+    runs,
   };
+}
 
-  upsertSearchAttributes([
-    { key: MUNICIPALITY, value: input.municipality },
-    { key: CASE_REF, value: input.caseRef },
-    { key: DEFINITION_ID, value: input.definitionId },
-    { key: PHASE, value: state.phase },
-    { key: OPEN_STEPS, value: 0 },
-  ]);
+/** Turns an engine rejection into the business failure Temporal reports to the update's caller. */
+function rejecting<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof EngineRejection) throw ApplicationFailure.nonRetryable(err.message, err.type);
+    throw err;
+  }
+}
 
-  setHandler(getStateQuery, () => state);
+export async function trajectoryWorkflow(input: TrajectoryInput): Promise<TrajectoryView> {
+  const now = () => Date.now();
+  const engine = input.state
+    ? new TrajectoryEngine(input.definition, input.state)
+    : TrajectoryEngine.start(input.definition, input.data ?? {}, now());
+  const runs = input.runs ?? 0;
+  let dirty = false;
+  let activitiesInFlight = 0;
+
+  setHandler(getStateQuery, () => view(engine, input, runs));
+
   setHandler(
-    closeUpdate,
-    ({ reason }) => {
-      state.status = 'closed';
-      state.phase = 'afgesloten';
-      state.closedAt = new Date().toISOString();
-      state.closeReason = reason;
-      upsertSearchAttributes([{ key: PHASE, value: state.phase }]);
-      return state;
+    completeStepUpdate,
+    ({ stepId, completedBy, output }) => {
+      const closed = engine.completeStep(stepId, completedBy, output, now());
+      dirty = true;
+      return closed;
     },
     {
-      validator: ({ reason }) => {
-        if (state.status === 'closed') throw ApplicationFailure.nonRetryable('trajectory is already closed', 'TrajectoryClosed');
-        if (typeof reason !== 'string' || reason.trim() === '') {
-          throw ApplicationFailure.nonRetryable('a reason is required', 'InvalidRequest');
-        }
-      },
+      validator: ({ stepId, completedBy, output }) =>
+        rejecting(() => {
+          if (typeof stepId !== 'string' || typeof completedBy !== 'string' || completedBy === '') {
+            throw new EngineRejection('InvalidRequest', 'stepId and completedBy are required');
+          }
+          engine.validateCompletion(stepId, output);
+        }),
     },
   );
 
-  await condition(() => state.status === 'closed');
-  return state;
+  setHandler(reportEventSignal, ({ event, payload, reportedBy }) => {
+    engine.reportEvent(event, payload, reportedBy, now());
+    dirty = true;
+  });
+
+  setHandler(
+    closeUpdate,
+    ({ reason, closedBy }) => {
+      engine.close(reason, closedBy ?? 'unknown', now());
+      dirty = true;
+      return view(engine, input, runs);
+    },
+    {
+      validator: ({ reason }) =>
+        rejecting(() => {
+          if (engine.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is already closed');
+          if (typeof reason !== 'string' || reason.trim() === '') throw new EngineRejection('InvalidRequest', 'a reason is required');
+        }),
+    },
+  );
+
+  let published: Record<string, unknown> = {};
+  const publishSearchAttributes = () => {
+    const deadline = engine.nextDeadline();
+    const wanted: Record<string, unknown> = {
+      [MUNICIPALITY.name]: input.municipality,
+      [CASE_REF.name]: input.caseRef,
+      [DEFINITION_ID.name]: input.definition.id,
+      [DEFINITION_VERSION.name]: input.definition.version,
+      [PHASE.name]: engine.state.phase ?? 'afgesloten',
+      [OPEN_STEPS.name]: engine.state.openSteps.length,
+      [NEXT_DEADLINE.name]: deadline ?? null,
+      [ESCALATION_LEVEL.name]: 0,
+    };
+    const keys = [MUNICIPALITY, CASE_REF, DEFINITION_ID, DEFINITION_VERSION, PHASE, OPEN_STEPS, NEXT_DEADLINE, ESCALATION_LEVEL];
+    const updates: SearchAttributeUpdatePair[] = [];
+    for (const key of keys) {
+      const value = wanted[key.name];
+      if (published[key.name] === value) continue;
+      if (key === NEXT_DEADLINE) updates.push({ key: NEXT_DEADLINE, value: value === null ? null : new Date(value as number) });
+      else updates.push({ key, value } as SearchAttributeUpdatePair);
+    }
+    if (updates.length) upsertSearchAttributes(updates);
+    published = wanted;
+  };
+
+  const runActivities = () => {
+    for (const request of engine.takeActivityRequests()) {
+      activitiesInFlight++;
+      const activity = serviceActivities[request.activity]!;
+      activity(request.input).then(
+        (result) => engine.activityCompleted(request.tokenId, result, now()),
+        (err: unknown) => engine.activityFailed(request.tokenId, err instanceof Error ? err.message : String(err), now()),
+      ).finally(() => {
+        activitiesInFlight--;
+        dirty = true;
+      });
+    }
+  };
+
+  for (;;) {
+    runActivities();
+    publishSearchAttributes();
+    if (engine.state.status === 'closed' && activitiesInFlight === 0) break;
+
+    const info = workflowInfo();
+    const historyFull = input.maxHistoryEvents !== undefined && info.historyLength >= input.maxHistoryEvents;
+    if ((info.continueAsNewSuggested || historyFull) && activitiesInFlight === 0) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof trajectoryWorkflow>({
+        ...input,
+        state: engine.state,
+        runs: runs + 1,
+      });
+    }
+
+    dirty = false;
+    const next = engine.nextTimerAt();
+    const fired = next === undefined ? await condition(() => dirty).then(() => true) : await condition(() => dirty, Math.max(next - now(), 1));
+    if (!fired) engine.fireTimers(now());
+  }
+  await condition(allHandlersFinished);
+  return view(engine, input, runs);
 }

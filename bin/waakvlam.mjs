@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// The `waakvlam` command (npx waakvlam …): runs the TypeScript CLI through tsx.
+import { register } from 'tsx/esm/api';
+
+register();
+await import('../definitions/cli.ts');

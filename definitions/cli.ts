@@ -1,0 +1,37 @@
+/**
+ * `waakvlam validate FILE…`: validates definition files and prints every problem with its file, line, column and
+ * path. Exit code 0 when all are valid, 1 when any problem was found, 2 on a usage error.
+ */
+import { ACTIVITY_NAMES } from '../activities/index.js';
+import { formatProblems, loadDefinitionFile } from './load.js';
+
+const USAGE = 'usage: waakvlam validate FILE [FILE…]';
+
+function main(argv: string[]): number {
+  const [command, ...files] = argv;
+  if (command !== 'validate' || files.length === 0) {
+    console.error(USAGE);
+    return 2;
+  }
+  let failed = false;
+  for (const file of files) {
+    let result;
+    try {
+      result = loadDefinitionFile(file, { activities: ACTIVITY_NAMES });
+    } catch (err) {
+      console.error(`${file}: cannot read: ${(err as Error).message}`);
+      failed = true;
+      continue;
+    }
+    if (result.ok) {
+      console.log(`${file}: valid (${result.definition.id} version ${result.definition.version}, ${result.definition.phases.length} phases)`);
+    } else {
+      failed = true;
+      console.log(formatProblems(file, result.problems));
+      console.log(`${file}: ${result.problems.length} problem${result.problems.length === 1 ? '' : 's'}`);
+    }
+  }
+  return failed ? 1 : 0;
+}
+
+process.exitCode = main(process.argv.slice(2));
