@@ -9,6 +9,7 @@ import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { createApp } from '../api/app.js';
 import { createWorker } from '../worker/worker.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
+import { shipped } from './helpers/definitions.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -21,7 +22,7 @@ beforeAll(async () => {
   [env, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
   worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
   workerRun = worker.run();
-  app = createApp({ client: env.client, taskQueue, logger: pino({ level: 'silent' }) });
+  app = createApp({ client: env.client, definitions: shipped, taskQueue, logger: pino({ level: 'silent' }) });
 });
 
 afterAll(async () => {
@@ -61,7 +62,15 @@ describe('API end to end', () => {
 
     const state = await request(app).get(`/v1/trajectories/${id}`);
     expect(state.status).toBe(200);
-    expect(state.body).toMatchObject({ id, caseRef, municipality: 'GM0363', definitionId: 'gezinstraject', status: 'open', phase: 'aanmelding' });
+    expect(state.body).toMatchObject({
+      id,
+      caseRef,
+      municipality: 'GM0363',
+      definition: { id: 'gezinstraject', version: 1 },
+      status: 'open',
+      phase: { id: 'intake', name: 'Aanmelding' },
+      openSteps: [{ id: 'assign-director', owner: 'teamleider' }],
+    });
     expect(Number.isNaN(Date.parse(state.body.startedAt))).toBe(false);
 
     // The worker really ran it on the server: the history holds the started and completed workflow task.
@@ -128,6 +137,41 @@ describe('API end to end', () => {
       'payload-too-large',
     );
     expect(await exists(`GM0363-${caseRef}`)).toBe(false);
+  });
+
+  it('completes steps and reports events through the workflow, refusing what is not open or not known', async () => {
+    const caseRef = uniqueId('ZAAK');
+    const id = `GM0363-${caseRef}`;
+    await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363' }).expect(201);
+    const done = await request(app).post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({ completedBy: 'teamleider-3' });
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ id: 'assign-director', outcome: 'completed', closedBy: 'teamleider-3' });
+
+    const before = await historyLength(id);
+    expectProblem(
+      await request(app).post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({ completedBy: 'x' }),
+      409,
+      'conflict',
+    );
+    expectProblem(
+      await request(app).post(`/v1/trajectories/${id}/steps/housing/complete`).send({ completedBy: 'x' }),
+      409,
+      'conflict',
+    );
+    const badEvent = await request(app).post(`/v1/trajectories/${id}/events`).send({ event: 'plan-agred' });
+    expectProblem(badEvent, 400, 'invalid-request');
+    expect(badEvent.body.errors[0].message).toMatch(/did you mean "plan-agreed"/);
+    expect(await historyLength(id)).toBe(before);
+
+    await request(app).post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact' }).expect(202);
+    const state = await request(app).get(`/v1/trajectories/${id}`);
+    expect(Object.keys(state.body.lastEventAt)).toEqual(['family-contact']);
+  });
+
+  it('refuses an unknown definition with a suggestion', async () => {
+    const res = await request(app).post('/v1/trajectories').send({ caseRef: uniqueId('ZAAK'), municipality: 'GM0363', definitionId: 'gezinstrajekt' });
+    expectProblem(res, 400, 'invalid-request');
+    expect(res.body.errors[0]).toMatchObject({ path: '/body/definitionId', message: expect.stringMatching(/did you mean "gezinstraject"/) });
   });
 
   it('answers unknown trajectories and routes with 404 problem+json', async () => {

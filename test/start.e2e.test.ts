@@ -68,6 +68,14 @@ describe('npm start', () => {
     expect(started.status).toBe(201);
     const before = await json(`${api}${started.body.links.self}`);
     expect(before.body.status).toBe('open');
+    const completed = await json(`${api}${started.body.links.self}/steps/assign-director/complete`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ completedBy: 'teamleider-1' }),
+    });
+    expect(completed.status).toBe(200);
+    const progressed = await json(`${api}${started.body.links.self}`);
+    expect(progressed.body.openSteps.map((s: { id: string }) => s.id)).toEqual(['first-contact']);
 
     expectCleanStop(await first.interrupt(), first);
     expect(groupAlive(first.child.pid!)).toBe(false);
@@ -78,7 +86,8 @@ describe('npm start', () => {
     await second.waitFor('Press Ctrl-C to stop.');
     const after = await json(`${api}${started.body.links.self}`);
     expect(after.status).toBe(200);
-    expect(after.body).toEqual(before.body);
+    // The same trajectory, with its open step and its timers (the due date) intact after the restart.
+    expect(after.body).toEqual(progressed.body);
     expectCleanStop(await second.interrupt(), second);
   });
 
