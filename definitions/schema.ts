@@ -182,7 +182,7 @@ export const Phase = z.strictObject({
   name: Label,
   /** FEEL condition; when false on arrival, the phase is skipped. */
   entry: Feel.optional(),
-  /** FEEL condition; when the flow has ended but this is false, the trajectory waits in the phase until it holds. */
+  /** FEEL condition; when the flow has ended but this is false, the phase's flow runs again from `start`. */
   exit: Feel.optional(),
   /** Id of the first node. */
   start: Id,

@@ -76,6 +76,8 @@ function structureProblems(error: ZodError): Problem[] {
       }
     } else if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator === 'type') {
       problems.push({ path: pointer(issue.path), message: `unknown node type; expected one of ${NODE_TYPES.join(', ')}` });
+    } else if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+      problems.push({ path: pointer(issue.path), message: `missing required field "${String(issue.path[issue.path.length - 1])}"` });
     } else {
       problems.push({ path: pointer(issue.path), message: issue.message });
     }
@@ -340,6 +342,20 @@ function referenceProblems(def: Obj, opts: ValidateOptions): Problem[] {
   return problems;
 }
 
+/** Orders JSON pointers as the document does: segment by segment, array indexes numerically. */
+function comparePaths(a: string, b: string): number {
+  const as = a.split('/');
+  const bs = b.split('/');
+  for (let i = 0; i < Math.min(as.length, bs.length); i++) {
+    if (as[i] === bs[i]) continue;
+    const an = Number(as[i]);
+    const bn = Number(bs[i]);
+    if (Number.isInteger(an) && Number.isInteger(bn)) return an - bn;
+    return 0; // different keys of one object: keep the order they were found in
+  }
+  return as.length - bs.length;
+}
+
 /** Validates a definition (already parsed from YAML or JSON). Reports all problems at once. */
 export function validateDefinition(input: unknown, opts: ValidateOptions): ValidationResult {
   const parsed = Definition.safeParse(input);
@@ -347,14 +363,16 @@ export function validateDefinition(input: unknown, opts: ValidateOptions): Valid
     ...(parsed.success ? [] : structureProblems(parsed.error)),
     ...(isObj(input) ? referenceProblems(input, opts) : []),
   ];
-  // One problem per path and message, in document order.
+  // One problem per path and message, in path order.
   const seen = new Set<string>();
-  const unique = problems.filter((p) => {
-    const key = `${p.path}\u0000${p.message}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const unique = problems
+    .filter((p) => {
+      const key = `${p.path}\u0000${p.message}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => comparePaths(a.path, b.path));
   if (parsed.success && unique.length === 0) return { ok: true, definition: parsed.data, problems: [] };
   return { ok: false, problems: unique };
 }

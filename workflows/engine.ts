@@ -361,8 +361,10 @@ export class TrajectoryEngine {
   }
 
   /**
-   * Runs every runnable token until all wait; moves to the next phase whenever the current phase's flow has ended
-   * and its exit condition holds. A flow that loops without ever waiting becomes an incident instead of a hang.
+   * Runs every runnable token until all wait. When the current phase's flow has ended, the trajectory moves to the
+   * next phase if the exit condition holds, and otherwise runs the phase's flow again (the work is redone, e.g. a new
+   * safety assessment), so a phase never silently stalls. A flow that loops without ever waiting becomes an
+   * incident instead of a hang.
    */
   advance(now: number): void {
     for (let guard = 0; guard < 10_000; guard++) {
@@ -373,8 +375,9 @@ export class TrajectoryEngine {
         continue;
       }
       const phase = this.phase;
-      if (phase && this.state.tokens.length === 0 && (!phase.exit || evalCondition(phase.exit, this.context()))) {
-        this.nextPhase(now);
+      if (phase && this.state.tokens.length === 0) {
+        if (!phase.exit || evalCondition(phase.exit, this.context())) this.nextPhase(now);
+        else this.repeatPhase(phase, now);
         continue;
       }
       return;
@@ -438,8 +441,9 @@ export class TrajectoryEngine {
           const fork = forkId !== undefined ? this.state.forks[forkId] : undefined;
           if (forkId === undefined || !fork || fork.join !== node.id) return this.incident(token, 'reached a join outside its split', now);
           token.wait = { kind: 'join' };
-          const members = this.state.tokens.filter((t) => t.fork === forkId);
-          if (members.every((t) => t.wait?.kind === 'join' && t.node === node.id)) {
+          // Members are all tokens inside this fork, also those still inside a nested fork.
+          const members = this.state.tokens.filter((t) => this.inFork(t, forkId));
+          if (members.every((t) => t.fork === forkId && t.wait?.kind === 'join' && t.node === node.id)) {
             // All branches arrived: one token continues in the enclosing fork.
             this.state.tokens = this.state.tokens.filter((t) => t.fork !== forkId || t === token);
             delete this.state.forks[forkId];
@@ -482,6 +486,12 @@ export class TrajectoryEngine {
     }
   }
 
+  /** True when the token is inside the fork, directly or through nested forks. */
+  private inFork(token: Token, forkId: number): boolean {
+    for (let f = token.fork; f !== undefined; f = this.state.forks[f]?.parent) if (f === forkId) return true;
+    return false;
+  }
+
   private handlerTarget(event: string, payload: unknown): PhaseTarget | undefined {
     for (const handler of this.definition.eventHandlers) {
       if (handler.event !== event) continue;
@@ -508,6 +518,13 @@ export class TrajectoryEngine {
     this.state.cycles = {};
     const current = this.state.phaseHistory[this.state.phaseHistory.length - 1];
     if (current && current.leftAt === undefined) current.leftAt = now;
+  }
+
+  private repeatPhase(phase: Phase, now: number): void {
+    const current = this.state.phaseHistory[this.state.phaseHistory.length - 1];
+    if (current && current.leftAt === undefined) current.leftAt = now;
+    this.state.phaseHistory.push({ phase: phase.id, enteredAt: now, reason: 'repeat: exit condition not met' });
+    this.state.tokens = [{ id: this.state.nextTokenId++, node: phase.start }];
   }
 
   private nextPhase(now: number): void {
