@@ -51,6 +51,11 @@ export default tseslint.config(
               allowTypeImports: true,
               message: 'Workflows import activities as types only (proxyActivities), and nothing from api/worker/scripts.',
             },
+            {
+              group: ['../definitions/load*', '../definitions/registry*', '../definitions/cli*'],
+              allowTypeImports: true,
+              message: 'Of definitions/, workflows import only the pure modules (schema types, calendar, durations, feel).',
+            },
           ],
         },
       ],

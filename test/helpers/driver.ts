@@ -2,7 +2,7 @@
  * Drives a trajectory the way a case system does (complete steps, report events) and lets time pass on the
  * time-skipping server. Used by the interpreter tests and to record the replay histories.
  */
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Duration } from '@temporalio/common';
 import { expect } from 'vitest';
@@ -17,7 +17,7 @@ import {
 export class Driver {
   constructor(
     readonly env: TestWorkflowEnvironment,
-    readonly handle: WorkflowHandle<typeof trajectoryWorkflow>,
+    readonly handle: WorkflowHandleWithFirstExecutionRunId<typeof trajectoryWorkflow>,
   ) {}
 
   state(): Promise<TrajectoryView> {
