@@ -157,7 +157,10 @@ export function createApp(opts: AppOptions): express.Express {
     const id = idParam(req);
     try {
       const state = await client.workflow.getHandle(id).query(getStateQuery);
-      res.json({ id, ...state });
+      // How long each step has been open, as of this request (the workflow only knows its own last task time).
+      const now = Date.now();
+      const openSteps = state.openSteps.map((s) => ({ ...s, openForSeconds: Math.max(0, Math.round((now - Date.parse(s.openedAt)) / 1000)) }));
+      res.json({ id, ...state, openSteps });
     } catch (err) {
       await translateTemporalError(client, err, id);
     }

@@ -69,7 +69,7 @@ describe('API end to end', () => {
       definition: { id: 'gezinstraject', version: 1 },
       status: 'open',
       phase: { id: 'intake', name: 'Aanmelding' },
-      openSteps: [{ id: 'assign-director', owner: 'teamleider' }],
+      openSteps: [{ id: 'assign-director', owner: 'teamleider', openForSeconds: expect.any(Number) }],
     });
     expect(Number.isNaN(Date.parse(state.body.startedAt))).toBe(false);
 

@@ -14,6 +14,8 @@ import { createWorker } from '../worker/worker.js';
 import { Driver, runToAftercare } from './helpers/driver.js';
 import { gezinstraject } from './helpers/definitions.js';
 import { bundleWorkflows, createTimeSkippingEnv, uniqueId } from './helpers/temporal.js';
+import { validateDefinition } from '../definitions/validate.js';
+import type { Definition } from '../definitions/schema.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -185,5 +187,62 @@ describe('gezinstraject on the interpreter', () => {
       },
       { maxHistoryEvents: 20 },
     );
+  });
+
+  it('calls a registered activity from a service task on a real worker, and retries it until it succeeds', async () => {
+    const result = validateDefinition(
+      {
+        id: 'service-test',
+        version: 1,
+        name: 'Service',
+        roles: [{ id: 'regisseur', name: 'Regisseur' }],
+        phases: [
+          {
+            id: 'only',
+            name: 'Enige fase',
+            start: 'lookup',
+            nodes: [
+              { id: 'lookup', type: 'serviceTask', activity: 'lookupTeam', input: { wijk: 'wijk' }, resultVariable: 'team', next: 'act' },
+              { id: 'act', type: 'userTask', owner: 'regisseur', due: 'P1D', next: 'done' },
+              { id: 'done', type: 'end' },
+            ],
+          },
+        ],
+      },
+      { activities: ['lookupTeam'] },
+    );
+    expect(result.ok).toBe(true);
+    const definition = (result as { definition: Definition }).definition;
+    const calls: unknown[] = [];
+    const taskQueue = uniqueId('tq');
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: bundle,
+      overrides: {
+        activities: {
+          async lookupTeam(input: { wijk: string }) {
+            calls.push(input);
+            if (calls.length === 1) throw new Error('directory briefly unavailable');
+            return { team: `team-${input.wijk}` };
+          },
+        },
+      },
+    });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(trajectoryWorkflow, {
+        workflowId: uniqueId('GM0363-SERVICE'),
+        taskQueue,
+        args: [{ caseRef: 'SERVICE-1', municipality: 'GM0363', definition, data: { wijk: 'noord' } }],
+      });
+      const d = new Driver(env, handle);
+      await d.skip('1 minute'); // past the activity's first retry interval
+      const state = await d.state();
+      expect(state.data.team).toEqual({ team: 'team-noord' });
+      expect(state.openSteps.map((s) => s.id)).toEqual(['act']);
+      expect(state.incidents).toEqual([]);
+      expect(calls).toEqual([{ wijk: 'noord' }, { wijk: 'noord' }]);
+    });
   });
 });

@@ -87,7 +87,8 @@ describe('npm start', () => {
     const after = await json(`${api}${started.body.links.self}`);
     expect(after.status).toBe(200);
     // The same trajectory, with its open step and its timers (the due date) intact after the restart.
-    expect(after.body).toEqual(progressed.body);
+    const stable = (body: any) => ({ ...body, openSteps: body.openSteps.map(({ openForSeconds: _, ...step }: any) => step) });
+    expect(stable(after.body)).toEqual(stable(progressed.body));
     expectCleanStop(await second.interrupt(), second);
   });
 
