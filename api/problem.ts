@@ -88,6 +88,10 @@ export function problemHandler(onUnexpected: (err: unknown, req: Parameters<Requ
       doc = problem('payload-too-large', `the body exceeds the limit of ${err.limit} bytes`, instance);
     } else if (err?.type === 'encoding.unsupported' || err?.type === 'charset.unsupported') {
       doc = problem('unsupported-media-type', String(err.message), instance);
+    } else if (Number.isInteger(err?.status) && err.status >= 400 && err.status < 500) {
+      // Other client errors Express and body-parser recognise (a malformed URL escape, a corrupt gzip body…).
+      const detail = err instanceof URIError ? 'a path parameter is not valid URL encoding' : String(err.message);
+      doc = { ...problem('invalid-request', detail, instance), status: err.status };
     } else {
       onUnexpected(err, req);
       doc = problem('internal-error', undefined, instance);

@@ -123,6 +123,9 @@ function referenceProblems(def: Obj, opts: ValidateOptions): Problem[] {
     if (v === undefined || v.trim() === '') return;
     const err = feelSyntaxError(v);
     if (err) add(path, `${err} in "${v}"`);
+    // The machine's clock and time zone must not leak into a workflow: the engine offers its own.
+    if (/\bnow\s*\(/.test(v)) add(path, `use the variable "nu" (the trajectory's current date-time) instead of now() in "${v}"`, 'nu');
+    if (/\btoday\s*\(/.test(v)) add(path, `use the variable "vandaag" (today's date in Amsterdam) instead of today() in "${v}"`, 'vandaag');
   };
   const checkDuration = (path: Array<string | number>, value: unknown) => {
     const v = str(value);
@@ -278,7 +281,6 @@ function referenceProblems(def: Obj, opts: ValidateOptions): Problem[] {
       if (splits.length > 1) add([...base, 'nodes', n], `parallel join "${id}" is the join of ${splits.length} splits; give each split its own join`);
     });
 
-    // Reachability from the start, and a way out (end or goto) from every reachable node.
     const successors = (id: string): string[] => {
       const node = byId.get(id);
       const n = indexOf.get(id);
@@ -287,6 +289,72 @@ function referenceProblems(def: Obj, opts: ValidateOptions): Problem[] {
       if (node.type === 'parallelSplit' && str(node.join) && local.has(str(node.join)!)) targets.push(str(node.join)!);
       return targets;
     };
+    // Parallel regions: from each branch of a split, the flow must reach the split's own join, without an end, without
+    // passing another split's join from outside, and without coming back to the split itself.
+    nodes.forEach((split) => {
+      if (split.type !== 'parallelSplit') return;
+      const sid = str(split.id)!;
+      const join = str(split.join);
+      if (!join || byId.get(join)?.type !== 'parallelJoin') return;
+      const sp = [...base, 'nodes', indexOf.get(sid)!];
+      const region = new Set<string>();
+      arr(split.branches).forEach((b, i) => {
+        const start = str(b);
+        if (!start || !local.has(start)) return;
+        const seen = new Set<string>();
+        const queue = [start];
+        let reachesJoin = false;
+        while (queue.length) {
+          const id = queue.pop()!;
+          if (id === join) {
+            reachesJoin = true;
+            continue;
+          }
+          if (seen.has(id)) continue;
+          seen.add(id);
+          region.add(id);
+          queue.push(...successors(id));
+        }
+        if (!reachesJoin) add([...sp, 'branches', i], `branch "${start}" of split "${sid}" never reaches its join "${join}"`);
+      });
+      if (region.has(sid)) add(sp, `a branch of split "${sid}" flows back into the split itself; put the loop inside a branch or around the whole split`);
+      for (const id of region) {
+        const node = byId.get(id)!;
+        const n = indexOf.get(id)!;
+        if (node.type === 'end') add([...base, 'nodes', n], `end "${id}" lies inside the parallel split "${sid}": its join would wait forever; lead the branch to "${join}"`);
+        if (node.type === 'parallelJoin') {
+          const owners = (joinsOfSplits.get(id) ?? []).map((k) => str(nodes.find((x) => indexOf.get(str(x.id)!) === k)?.id));
+          if (!owners.some((o) => o !== undefined && region.has(o))) {
+            add([...base, 'nodes', n], `join "${id}" is reached from inside split "${sid}" but belongs to a split outside it`);
+          }
+        }
+      }
+    });
+
+    // Every cycle must pass a node that waits (task, timer, event, service task, multi-instance): a loop of gateways
+    // alone would spin forever.
+    const waits = new Set(['userTask', 'serviceTask', 'timer', 'event', 'multiInstance']);
+    const instant = [...byId].filter(([, node]) => !waits.has(String(node.type))).map(([id]) => id);
+    const state = new Map<string, 'visiting' | 'done'>();
+    const reported = new Set<string>();
+    const visit = (id: string, stack: string[]) => {
+      state.set(id, 'visiting');
+      for (const next of successors(id)) {
+        if (!instant.includes(next)) continue;
+        if (state.get(next) === 'visiting') {
+          const cycle = [...stack.slice(stack.indexOf(next)), id];
+          const key = [...cycle].sort().join(',');
+          if (!reported.has(key)) {
+            reported.add(key);
+            add([...base, 'nodes', indexOf.get(next)!], `the loop ${[...cycle, next].join(' → ')} never waits (no task, timer or event in it): it would spin forever`);
+          }
+        } else if (!state.has(next)) visit(next, [...stack, id]);
+      }
+      state.set(id, 'done');
+    };
+    for (const id of instant) if (!state.has(id)) visit(id, []);
+
+    // Reachability from the start, and a way out (end or goto) from every reachable node.
     const start = str(phase.start);
     const reachable = new Set<string>();
     if (start && local.has(start)) {

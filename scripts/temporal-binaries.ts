@@ -138,7 +138,8 @@ export function runWithProgress(
 export async function provisionTemporalCli(log: Log, env: NodeJS.ProcessEnv = process.env): Promise<ResolvedBinary> {
   const existing = resolveTemporalCli(env);
   if (existing.path) {
-    log(`Temporal CLI: using ${existing.path} (${existing.source})`);
+    const version = spawnSync(existing.path, ['--version'], { encoding: 'utf8' }).stdout?.trim();
+    log(`Temporal CLI: using ${existing.path} (${existing.source}): ${version || 'version unknown'}`);
     return existing;
   }
   const go = onPath('go', env);
@@ -220,7 +221,8 @@ export async function provisionTestServer(log: Log, env: NodeJS.ProcessEnv = pro
     return existing;
   }
   const mvn = onPath('mvn', env);
-  const java = onPath('java', env);
+  // The same java the launcher runs ($JAVA_HOME first), or the class-data archive would not fit it.
+  const java = env.JAVA_HOME && isExecutable(join(env.JAVA_HOME, 'bin', 'java')) ? join(env.JAVA_HOME, 'bin', 'java') : onPath('java', env);
   if (!mvn || !java) {
     log('Time-skipping test server: no java/mvn on PATH; the SDK will download it at run time (needs internet).');
     return existing;

@@ -136,6 +136,13 @@ describe('API end to end', () => {
       413,
       'payload-too-large',
     );
+    const gzip = await request(app)
+      .post('/v1/trajectories')
+      .set('content-type', 'application/json')
+      .set('content-encoding', 'gzip')
+      .send('not gzip at all');
+    expectProblem(gzip, 400, 'invalid-request');
+    expectProblem(await request(app).get('/v1/trajectories/GM0363-%E0%A4%A'), 400, 'invalid-request');
     expect(await exists(`GM0363-${caseRef}`)).toBe(false);
   });
 

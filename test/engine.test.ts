@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { validateDefinition } from '../definitions/validate.js';
-import type { Definition } from '../definitions/schema.js';
+import { Definition } from '../definitions/schema.js';
 import { TrajectoryEngine } from '../workflows/engine.js';
 import { fromAmsterdamLocal } from '../definitions/calendar.js';
 
@@ -92,7 +92,7 @@ describe('engine', () => {
     // The flow ended, but the exit condition does not hold: the work is redone.
     expect(e.state.phase).toBe('c');
     expect(open(e)).toEqual(['ct#2']);
-    e.completeStep('ct', 'u', { klaar: true }, T0 + 2);
+    e.completeStep('ct#2', 'u', { klaar: true }, T0 + 2);
     // d is skipped (entry false), e is entered.
     expect(e.state.phase).toBe('e');
     expect(e.state.phaseHistory.map((h) => `${h.phase}:${h.reason}`)).toEqual([
@@ -161,7 +161,7 @@ describe('engine', () => {
       ['goals/2', 'Werk', 'gezin'],
     ]);
     expect(e.state.openSteps[0]!.dueAt).toBe(fromAmsterdamLocal('2026-04-02', 0));
-    expect(() => e.completeStep('goals', 'u', undefined, T0)).toThrow(/2 open instances/);
+    expect(() => e.completeStep('goals', 'u', undefined, T0)).toThrow(/"goals" is not open; open instances of "goals": goals\/huis, goals\/2/);
     e.completeStep('goals/huis', 'u', undefined, T0);
     e.completeStep('goals/2', 'u', undefined, T0);
     expect(open(e)).toEqual(['after']);
@@ -193,7 +193,7 @@ describe('engine', () => {
     for (let i = 1; i <= 3; i++) {
       expect(e.nextTimerAt()).toBe(T0 + i * 7 * DAY); // ticks keep the cycle's rhythm, not the completion time
       e.fireTimers(T0 + i * 7 * DAY);
-      e.completeStep('check', 'u', undefined, T0 + i * 7 * DAY + 3 * DAY);
+      e.completeStep(i === 1 ? 'check' : `check#${i}`, 'u', undefined, T0 + i * 7 * DAY + 3 * DAY);
     }
     expect(e.state.status).toBe('closed');
     expect(e.state.closedSteps.map((s) => s.id)).toEqual(['check', 'check#2', 'check#3']);
@@ -221,8 +221,8 @@ describe('engine', () => {
     expect(failing.state.incidents[0]).toMatchObject({ node: 's', message: 'activity failed: receiver down' });
   });
 
-  it('turns a flow that loops without waiting into an incident instead of hanging', () => {
-    const def = definition([
+  it('turns a flow that loops without waiting into an incident instead of hanging (the validator also refuses it)', () => {
+    const phases = [
       {
         id: 'a',
         name: 'A',
@@ -233,7 +233,10 @@ describe('engine', () => {
           end(),
         ],
       },
-    ]);
+    ];
+    expect(() => definition(phases)).toThrow(/the loop g1 → g2 → g1 never waits/);
+    // Skipping the validator (structure only), the engine still does not hang.
+    const def = Definition.parse({ id: 'test', version: 1, name: 'T', roles: [{ id: 'regisseur', name: 'R' }], phases });
     const e = TrajectoryEngine.start(def, {}, T0);
     expect(e.state.incidents).toHaveLength(1);
     expect(e.state.incidents[0]!.message).toMatch(/loops without waiting/);
@@ -245,5 +248,88 @@ describe('engine', () => {
     expect(() => e.validateCompletion('x', ['a'])).toThrow(/output must be an object/);
     e.completeStep('x', 'u', undefined, T0);
     expect(() => e.validateCompletion('x', undefined)).toThrow(/closed/);
+  });
+
+  it('never completes a later instance for a retried completion of an earlier one', () => {
+    const e = TrajectoryEngine.start(
+      definition([{ id: 'a', name: 'A', start: 'x', exit: 'klaar = true', nodes: [task('x', 'end'), end()] }]),
+      { klaar: false },
+      T0,
+    );
+    e.completeStep('x', 'u', undefined, T0);
+    expect(open(e)).toEqual(['x#2']);
+    expect(() => e.completeStep('x', 'u', undefined, T0)).toThrow(/"x" is already closed; open instances of "x": x#2/);
+    expect(open(e)).toEqual(['x#2']);
+  });
+
+  it('keeps an event that arrives just before its wait opens, within the phase', () => {
+    const def = definition([
+      { id: 'a', name: 'A', start: 'x', nodes: [task('x', 'w'), { id: 'w', type: 'event', event: 'e1', storeAs: 'p', next: 'y' }, task('y', 'end'), end()] },
+    ]);
+    const e = TrajectoryEngine.start(def, {}, T0);
+    expect(e.reportEvent('e1', { vroeg: true }, undefined, T0 + 1)).toBe('recorded');
+    e.completeStep('x', 'u', undefined, T0 + 2);
+    expect(open(e)).toEqual(['y']);
+    expect(e.state.data.p).toEqual({ vroeg: true });
+  });
+
+  it('reads date-times without a zone as Amsterdam time, whatever the machine’s zone, and offers nu/vandaag', () => {
+    const def = definition([
+      {
+        id: 'a',
+        name: 'A',
+        start: 't',
+        nodes: [
+          { id: 't', type: 'timer', date: 'moment', next: 'x' },
+          { id: 'x', type: 'userTask', owner: 'regisseur', due: { date: 'vandaag' }, next: 'end' },
+          end(),
+        ],
+      },
+    ]);
+    const e = TrajectoryEngine.start(def, { moment: '2026-03-10T17:00:00' }, T0);
+    expect(e.nextTimerAt()).toBe(Date.parse('2026-03-10T16:00:00Z')); // CET = UTC+1
+    e.fireTimers(Date.parse('2026-03-10T16:00:00Z'));
+    expect(e.state.openSteps[0]!.dueAt).toBe(fromAmsterdamLocal('2026-03-11', 0)); // end of "today" in Amsterdam
+    expect(validateDefinition({ ...def, phases: [{ ...def.phases[0], nodes: [{ id: 't', type: 'timer', date: 'now() + duration("P1D")', next: 'x' }, ...def.phases[0]!.nodes.slice(1)] }] }, { activities: [] }).problems).toContainEqual(
+      expect.objectContaining({ path: '/phases/0/nodes/0/date', suggestion: 'nu' }),
+    );
+  });
+
+  it('makes URL-safe step ids of multi-instance keys, and refuses elements without a usable due date or owner', () => {
+    const def = definition([
+      {
+        id: 'a',
+        name: 'A',
+        start: 'm',
+        nodes: [{ id: 'm', type: 'multiInstance', collection: 'lijst', task: { name: 'item.t', owner: 'item.o', due: { date: 'item.d' } }, next: 'end' }, end()],
+      },
+    ]);
+    const ok = TrajectoryEngine.start(def, { lijst: [{ id: 'Wonen 1/é', t: 'W', o: 'gezin', d: '2026-04-01' }] }, T0);
+    expect(open(ok)).toEqual(['m/Wonen-1']);
+    const bad = TrajectoryEngine.start(def, { lijst: [{ t: 'W', o: 'gezin', d: '2026-04-01' }, { t: 'X', o: 'gezin', d: 'ooit' }] }, T0);
+    expect(open(bad)).toEqual([]);
+    expect(bad.state.incidents[0]!.message).toMatch(/element 2: the due date/);
+  });
+
+  it('on close, leaves no phase and no queued activities behind', () => {
+    const def = definition([
+      {
+        id: 'a',
+        name: 'A',
+        start: 's',
+        nodes: [
+          { id: 's', type: 'parallelSplit', branches: ['x', 'l'], join: 'j' },
+          task('x', 'j'),
+          { id: 'l', type: 'serviceTask', activity: 'lookup', next: 'j' },
+          { id: 'j', type: 'parallelJoin', next: 'end' },
+          end(),
+        ],
+      },
+    ]);
+    const e = TrajectoryEngine.start(def, {}, T0);
+    e.close('verhuisd', 'regisseur-1', T0 + 1);
+    expect(e.state.phase).toBeNull();
+    expect(e.takeActivityRequests()).toEqual([]);
+    expect(e.state.closedSteps.map((s) => [s.id, s.outcome])).toEqual([['x', 'cancelled']]);
   });
 });

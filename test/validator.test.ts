@@ -143,6 +143,68 @@ describe('validator', () => {
   });
 });
 
+describe('validator: parallel regions and loops', () => {
+  const withPhase = (nodes: unknown[]) => ({
+    id: 'p',
+    version: 1,
+    name: 'P',
+    roles: [{ id: 'regisseur', name: 'R' }],
+    phases: [{ id: 'a', name: 'A', start: nodes[0] && (nodes[0] as { id: string }).id, nodes }],
+  });
+  const t = (id: string, next: string) => ({ id, type: 'userTask', owner: 'regisseur', due: 'P1D', next });
+
+  it('refuses an end inside a parallel split, whose join would wait forever', () => {
+    const p = problemsOf(
+      withPhase([
+        { id: 's', type: 'parallelSplit', branches: ['a', 'g'], join: 'j' },
+        t('a', 'j'),
+        { id: 'g', type: 'exclusiveGateway', branches: [{ when: 'x = 1', next: 'j' }], default: 'e' },
+        { id: 'j', type: 'parallelJoin', next: 'e' },
+        { id: 'e', type: 'end' },
+      ]),
+    );
+    expect(p.find((x) => x.path === '/phases/0/nodes/4')?.message).toMatch(/end "e" lies inside the parallel split "s"/);
+  });
+
+  it('refuses a branch that flows back into its own split, and one that never reaches its join', () => {
+    const p = problemsOf(
+      withPhase([
+        { id: 's', type: 'parallelSplit', branches: ['a', 'b'], join: 'j' },
+        t('a', 's'),
+        t('b', 'j'),
+        { id: 'j', type: 'parallelJoin', next: 'e' },
+        { id: 'e', type: 'end' },
+      ]),
+    );
+    expect(p.find((x) => x.path === '/phases/0/nodes/0')?.message).toMatch(/flows back into the split itself/);
+  });
+
+  it('refuses a loop of gateways that never waits', () => {
+    const p = problemsOf(
+      withPhase([
+        { id: 'g1', type: 'exclusiveGateway', branches: [{ when: 'false', next: 'e' }], default: 'g2' },
+        { id: 'g2', type: 'exclusiveGateway', branches: [{ when: 'false', next: 'e' }], default: 'g1' },
+        { id: 'e', type: 'end' },
+      ]),
+    );
+    expect(p.some((x) => /never waits/.test(x.message))).toBe(true);
+  });
+
+  it('accepts a loop that waits (the two-weekly evaluation)', () => {
+    expect(
+      validateDefinition(
+        withPhase([
+          { id: 'w', type: 'timer', duration: 'P2W', next: 'ev' },
+          t('ev', 'g'),
+          { id: 'g', type: 'exclusiveGateway', branches: [{ when: 'klaar = true', next: 'e' }], default: 'w' },
+          { id: 'e', type: 'end' },
+        ]),
+        opts,
+      ).ok,
+    ).toBe(true);
+  });
+});
+
 describe('waakvlam validate', () => {
   const cli = (...files: string[]) =>
     spawnSync(process.execPath, ['bin/waakvlam.mjs', 'validate', ...files], { cwd: root, encoding: 'utf8' });

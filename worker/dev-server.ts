@@ -59,7 +59,14 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
   ];
   // Its own process group: Ctrl-C reaches only Waakvlam, which stops the server last, after the worker drained.
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    // E.g. ENOENT for a TEMPORAL_CLI_PATH that does not exist: reported by waitUntilReady as an exit.
+    child.once('error', (err) => {
+      opts.onLog?.(`cannot run ${cli.path}: ${err.message}`);
+      resolve(-1);
+    });
+  });
   // Never leave the server behind when this process exits without an orderly stop (e.g. an uncaught error).
   const killOnExit = () => child.kill('SIGTERM');
   process.once('exit', killOnExit);
@@ -93,7 +100,13 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
   });
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`the Temporal dev server exited during start-up (code ${exitCode})`);
+    if (exitCode !== undefined) {
+      throw new Error(
+        exitCode === -1
+          ? 'the Temporal CLI could not be run (check TEMPORAL_CLI_PATH, or run `npm run provision`)'
+          : `the Temporal dev server exited during start-up (code ${exitCode}); is port ${address} in use?`,
+      );
+    }
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {

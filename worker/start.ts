@@ -98,9 +98,14 @@ async function main(): Promise<void> {
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+/** Stops accepting connections and lets running requests finish, for at most `graceMs` (default 10 s). */
+function closeServer(server: Server, graceMs = 10_000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(timer);
+      resolve();
+    });
     // Idle keep-alive sockets would hold close() open; running requests are allowed to finish.
     server.closeIdleConnections();
   });
@@ -108,6 +113,6 @@ function closeServer(server: Server): Promise<void> {
 
 main().catch((err: unknown) => {
   if (err instanceof ConfigError) console.error(err.message);
-  else console.error('waakvlam failed to start:', err);
+  else console.error('waakvlam failed to start:', err instanceof Error ? err.message : err);
   process.exit(1);
 });

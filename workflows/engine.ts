@@ -7,7 +7,7 @@
  * Service tasks are the one asynchronous element: the engine parks the token and queues an activity request; the
  * workflow runs the activity and reports back with {@link TrajectoryEngine.activityCompleted}.
  */
-import type { CalendarOptions } from '../definitions/calendar.js';
+import { toAmsterdamLocal, type CalendarOptions } from '../definitions/calendar.js';
 import { addDuration, addDurationTimes, instantOf } from '../definitions/durations.js';
 import { evalCondition, evalFeel, type FeelContext } from '../definitions/feel.js';
 import type { Definition, Due, Node, Phase, PhaseTarget } from '../definitions/schema.js';
@@ -110,6 +110,11 @@ export interface EngineState {
   events: EventRecord[];
   /** When each event was last reported. */
   lastEventAt: Record<string, number>;
+  /**
+   * Events reported in the current phase that no wait consumed yet (the latest of each), so an event that arrives
+   * just before its wait opens is not lost. Cleared when the phase is left.
+   */
+  unconsumedEvents: Record<string, { at: number; payload: unknown }>;
   incidents: Incident[];
   pendingActivities: ActivityRequest[];
 }
@@ -137,6 +142,8 @@ export class TrajectoryEngine {
     readonly definition: Definition,
     readonly state: EngineState,
   ) {
+    // States carried over from earlier engine versions (continue-as-new) lack newer fields.
+    state.unconsumedEvents ??= {};
     this.phases = new Map(definition.phases.map((p) => [p.id, p]));
     for (const p of definition.phases) for (const n of p.nodes) this.nodes.set(n.id, { node: n, phase: p.id });
     this.calendar = { goodFriday: definition.calendar.goodFriday, extraClosedDays: definition.calendar.extraClosedDays };
@@ -160,6 +167,7 @@ export class TrajectoryEngine {
       phaseHistory: [],
       events: [],
       lastEventAt: {},
+      unconsumedEvents: {},
       incidents: [],
       pendingActivities: [],
     });
@@ -189,6 +197,11 @@ export class TrajectoryEngine {
     return this.state.openSteps.reduce<number | undefined>((m, s) => (m === undefined || s.dueAt < m ? s.dueAt : m), undefined);
   }
 
+  /** True while the token is still waiting for its service task's activity (false once its phase was left). */
+  awaitsActivity(tokenId: number): boolean {
+    return this.state.tokens.some((t) => t.id === tokenId && t.wait?.kind === 'activity');
+  }
+
   /** Activity requests queued since the last call. */
   takeActivityRequests(): ActivityRequest[] {
     const requests = this.state.pendingActivities;
@@ -198,18 +211,18 @@ export class TrajectoryEngine {
 
   // ---- commands -------------------------------------------------------------------------------------------------
 
-  /** Finds the open step a request means: its exact id, or a node id with exactly one open instance. */
+  /**
+   * The open step with exactly this id. There is no fallback from a node id to a later instance: a retried request
+   * for a step that was just completed must not close the next instance (`evaluation#2`) by accident.
+   */
   resolveStep(stepId: string): OpenStep {
     if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is closed');
-    const exact = this.state.openSteps.find((s) => s.id === stepId);
-    if (exact) return exact;
-    const byNode = this.state.openSteps.filter((s) => s.nodeId === stepId);
-    if (byNode.length === 1) return byNode[0]!;
-    if (byNode.length > 1) {
-      throw new EngineRejection('AmbiguousStep', `step "${stepId}" has ${byNode.length} open instances: ${byNode.map((s) => s.id).join(', ')}`);
-    }
-    const done = this.state.closedSteps.some((s) => s.id === stepId || s.nodeId === stepId);
-    throw new EngineRejection('StepNotOpen', done ? `step "${stepId}" is already closed` : `step "${stepId}" is not open`);
+    const step = this.state.openSteps.find((s) => s.id === stepId);
+    if (step) return step;
+    const instances = this.state.openSteps.filter((s) => s.nodeId === stepId.replace(/[/#].*$/, '')).map((s) => s.id);
+    const hint = instances.length ? `; open instances of "${stepId.replace(/[/#].*$/, '')}": ${instances.join(', ')}` : '';
+    const done = this.state.closedSteps.some((s) => s.id === stepId);
+    throw new EngineRejection('StepNotOpen', `step "${stepId}" is ${done ? 'already closed' : 'not open'}${hint}`);
   }
 
   /** Checks a step completion without changing anything (the update validator). */
@@ -237,6 +250,7 @@ export class TrajectoryEngine {
   /** A case-system event: a matching event handler jumps phase; otherwise it resumes the tokens waiting for it. */
   reportEvent(event: string, payload: unknown, reportedBy: string | undefined, now: number): EventRecord['effect'] {
     this.state.lastEventAt[event] = now;
+    this.clock = now;
     let effect: EventRecord['effect'] = 'recorded';
     if (this.state.status === 'open') {
       const target = this.handlerTarget(event, payload);
@@ -246,17 +260,22 @@ export class TrajectoryEngine {
       } else {
         for (const token of this.state.tokens) {
           if (token.wait?.kind !== 'event' || token.wait.event !== event) continue;
-          const node = this.node(token.node);
-          if (node.type === 'event' && node.storeAs) this.state.data[node.storeAs] = payload ?? null;
-          this.moveOn(token, this.nextOf(token.node));
+          this.deliver(token, payload);
           effect = 'delivered';
         }
+        if (effect === 'recorded') this.state.unconsumedEvents[event] = { at: now, payload: payload ?? null };
       }
       this.advance(now);
     }
     this.state.events.push({ event, at: now, ...(reportedBy ? { reportedBy } : {}), effect });
     if (this.state.events.length > MAX_EVENT_RECORDS) this.state.events.splice(0, this.state.events.length - MAX_EVENT_RECORDS);
     return effect;
+  }
+
+  private deliver(token: Token, payload: unknown): void {
+    const node = this.node(token.node);
+    if (node.type === 'event' && node.storeAs) this.state.data[node.storeAs] = payload ?? null;
+    this.moveOn(token, this.nextOf(token.node));
   }
 
   /** Moves on every token whose timer (or event timeout) is due at `now`. */
@@ -294,6 +313,7 @@ export class TrajectoryEngine {
   close(reason: string, closedBy: string, now: number): void {
     if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is already closed');
     this.leavePhase(now, `closed: ${reason}`);
+    this.state.phase = null;
     this.state.status = 'closed';
     this.state.closedAt = now;
     this.state.closeReason = reason;
@@ -313,8 +333,11 @@ export class TrajectoryEngine {
     return 'next' in node ? node.next : undefined;
   }
 
+  /** Workflow time of the current operation: FEEL sees it as `nu` (date-time) and `vandaag` (Amsterdam date). */
+  private clock = 0;
+
   private context(extra: FeelContext = {}): FeelContext {
-    return { ...this.state.data, ...extra };
+    return { ...this.state.data, nu: new Date(this.clock).toISOString(), vandaag: toAmsterdamLocal(this.clock).date, ...extra };
   }
 
   private moveOn(token: Token, next: string | undefined): void {
@@ -367,6 +390,7 @@ export class TrajectoryEngine {
    * incident instead of a hang.
    */
   advance(now: number): void {
+    this.clock = now;
     for (let guard = 0; guard < 10_000; guard++) {
       if (this.state.status === 'closed') return;
       const token = this.state.tokens.find((t) => !t.wait);
@@ -388,6 +412,7 @@ export class TrajectoryEngine {
 
   /** Executes the token's current node once. */
   private step(token: Token, now: number): void {
+    this.clock = now;
     const node = this.node(token.node);
     const defaultPolicy = this.definition.defaultEscalationPolicy;
     try {
@@ -403,14 +428,19 @@ export class TrajectoryEngine {
           const items = evalFeel(node.collection, this.context());
           if (!Array.isArray(items)) return this.incident(token, `the collection "${node.collection}" is not a list`, now);
           const stepIds: string[] = [];
-          items.forEach((item, i) => {
+          // Check every element first, so a bad one opens none of them.
+          const planned: Array<{ key: string; name: string; owner: string; dueAt: number; item: unknown }> = [];
+          for (const [i, item] of items.entries()) {
             const ctx = { item };
-            const key = isObject(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? String(item.id) : String(i + 1);
-            const dueAt = this.due(node.task.due, now, ctx) ?? now;
-            const name = String(evalFeel(node.task.name, this.context(ctx)) ?? `${node.id} ${key}`);
-            const owner = String(evalFeel(node.task.owner, this.context(ctx)) ?? 'regisseur');
-            stepIds.push(this.openStep(node.id, name, owner, dueAt, now, node.task.escalation ?? defaultPolicy, key, item).id);
-          });
+            const dueAt = this.due(node.task.due, now, ctx);
+            const owner = evalFeel(node.task.owner, this.context(ctx));
+            if (dueAt === undefined) return this.incident(token, `element ${i + 1}: the due date does not evaluate to a date`, now);
+            if (typeof owner !== 'string' || owner.trim() === '') return this.incident(token, `element ${i + 1}: the owner is not a text`, now);
+            planned.push({ key: stepKey(item, i), name: String(evalFeel(node.task.name, this.context(ctx)) ?? `${node.id} ${i + 1}`), owner, dueAt, item });
+          }
+          for (const p of planned) {
+            stepIds.push(this.openStep(node.id, p.name, p.owner, p.dueAt, now, node.task.escalation ?? defaultPolicy, p.key, p.item).id);
+          }
           if (stepIds.length === 0) return this.moveOn(token, node.next);
           token.wait = { kind: 'task', stepIds };
           return;
@@ -469,6 +499,11 @@ export class TrajectoryEngine {
           return;
         }
         case 'event': {
+          const early = this.state.unconsumedEvents[node.event];
+          if (early) {
+            delete this.state.unconsumedEvents[node.event];
+            return this.deliver(token, early.payload);
+          }
           token.wait = {
             kind: 'event',
             event: node.event,
@@ -479,6 +514,8 @@ export class TrajectoryEngine {
         case 'goto':
           return this.jumpTo({ phase: node.phase }, now, `goto:${node.id}`);
         case 'end':
+          // An end inside a parallel split would leave its join waiting forever (the validator forbids it).
+          if (token.fork !== undefined) return this.incident(token, 'a parallel branch reached an end before its join', now);
           return this.moveOn(token, undefined);
       }
     } catch (err) {
@@ -516,6 +553,8 @@ export class TrajectoryEngine {
     this.state.tokens = [];
     this.state.forks = {};
     this.state.cycles = {};
+    this.state.pendingActivities = [];
+    this.state.unconsumedEvents = {};
     const current = this.state.phaseHistory[this.state.phaseHistory.length - 1];
     if (current && current.leftAt === undefined) current.leftAt = now;
   }
@@ -559,6 +598,13 @@ export class TrajectoryEngine {
     this.state.closeReason = 'all phases completed';
     this.state.phase = null;
   }
+}
+
+/** A multi-instance element's key in its step id: its `id` made URL-safe, else its position (1-based). */
+function stepKey(item: unknown, index: number): string {
+  const id = isObject(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? String(item.id) : '';
+  const safe = id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+  return safe || String(index + 1);
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -6,6 +6,7 @@
  */
 import {
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
   defineQuery,
@@ -146,8 +147,7 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     : TrajectoryEngine.start(input.definition, input.data ?? {}, now());
   const runs = input.runs ?? 0;
   let dirty = false;
-  let activitiesInFlight = 0;
-
+  
   setHandler(getStateQuery, () => view(engine, input, runs));
 
   setHandler(
@@ -214,28 +214,39 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     published = wanted;
   };
 
+  // In-flight service task activities, by token: cancelled when their token is gone (phase left, trajectory closed).
+  const inFlight = new Map<number, CancellationScope>();
   const runActivities = () => {
     for (const request of engine.takeActivityRequests()) {
-      activitiesInFlight++;
+      const scope = new CancellationScope();
+      inFlight.set(request.tokenId, scope);
       const activity = serviceActivities[request.activity]!;
-      activity(request.input).then(
-        (result) => engine.activityCompleted(request.tokenId, result, now()),
-        (err: unknown) => engine.activityFailed(request.tokenId, err instanceof Error ? err.message : String(err), now()),
-      ).finally(() => {
-        activitiesInFlight--;
-        dirty = true;
-      });
+      scope
+        .run(() => activity(request.input))
+        .then(
+          (result) => engine.activityCompleted(request.tokenId, result, now()),
+          (err: unknown) => {
+            if (engine.awaitsActivity(request.tokenId)) {
+              engine.activityFailed(request.tokenId, err instanceof Error ? err.message : String(err), now());
+            }
+          },
+        )
+        .finally(() => {
+          inFlight.delete(request.tokenId);
+          dirty = true;
+        });
     }
+    for (const [tokenId, scope] of inFlight) if (!engine.awaitsActivity(tokenId)) scope.cancel();
   };
 
   for (;;) {
     runActivities();
     publishSearchAttributes();
-    if (engine.state.status === 'closed' && activitiesInFlight === 0) break;
+    if (engine.state.status === 'closed' && inFlight.size === 0) break;
 
     const info = workflowInfo();
     const historyFull = input.maxHistoryEvents !== undefined && info.historyLength >= input.maxHistoryEvents;
-    if ((info.continueAsNewSuggested || historyFull) && activitiesInFlight === 0) {
+    if ((info.continueAsNewSuggested || historyFull) && inFlight.size === 0) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof trajectoryWorkflow>({
         ...input,
