@@ -182,6 +182,8 @@ export const Phase = z.strictObject({
   name: Label,
   /** FEEL condition; when false on arrival, the phase is skipped. */
   entry: Feel.optional(),
+  /** Marks the aftercare phase (waakvlamcontract): entering it is announced as `aftercare.started`. */
+  aftercare: z.boolean().optional(),
   /** FEEL condition; when the flow has ended but this is false, the phase's flow runs again from `start`. */
   exit: Feel.optional(),
   /** Id of the first node. */
@@ -205,6 +207,8 @@ export const EventHandler = z.strictObject({
   /** FEEL condition over the data and `event` (the payload). */
   when: Feel.optional(),
   goto: PhaseTarget,
+  /** The handler handles a relapse: announced as `relapse.signalled`. */
+  relapse: z.boolean().optional(),
 });
 
 /** One rung of an escalation ladder: who hears, how long after the due date. */
@@ -217,6 +221,22 @@ export const EscalationLevel = z.strictObject({
 export const EscalationPolicy = z.strictObject({
   name: Label.optional(),
   levels: z.array(EscalationLevel).min(1),
+});
+
+/**
+ * The trajectory-level watch: no recorded `event` (contact with the family) for `after` is a stall too, and climbs
+ * the escalation ladder like an overdue step owned by `owner`.
+ */
+export const ContactWatch = z.strictObject({
+  event: Id,
+  /** How long without contact counts as a stall. */
+  after: Duration,
+  /** Role that owns keeping contact (hears level 0). */
+  owner: Id,
+  /** Escalation policy id; default: the definition's `defaultEscalationPolicy`. */
+  escalation: Id.optional(),
+  /** Only in these phases (default: all). */
+  inPhases: z.array(Id).min(1).optional(),
 });
 
 export const Definition = z.strictObject({
@@ -241,6 +261,7 @@ export const Definition = z.strictObject({
   variables: z.record(z.string(), z.unknown()).default({}),
   phases: z.array(Phase).min(1),
   eventHandlers: z.array(EventHandler).default([]),
+  contactWatch: ContactWatch.optional(),
 });
 export type Definition = z.infer<typeof Definition>;
 /** A definition as written in a file, before defaults are applied. */

@@ -30,7 +30,7 @@ const KNOWN_KEYS = [
   'goodFriday', 'extraClosedDays', 'variables', 'phases', 'eventHandlers', 'entry', 'exit', 'start', 'nodes', 'type',
   'owner', 'due', 'escalation', 'next', 'activity', 'input', 'resultVariable', 'branches', 'default', 'when', 'join',
   'duration', 'date', 'cycle', 'every', 'times', 'done', 'event', 'storeAs', 'timeout', 'after', 'collection', 'task',
-  'phase', 'cases', 'inPhases', 'goto', 'levels', 'role', 'workingDays',
+  'phase', 'cases', 'inPhases', 'goto', 'levels', 'role', 'workingDays', 'contactWatch', 'aftercare', 'relapse',
 ];
 
 /** Levenshtein distance, for suggestions. */
@@ -389,6 +389,15 @@ function referenceProblems(def: Obj, opts: ValidateOptions): Problem[] {
       }
     }
   });
+
+  if (isObj(def.contactWatch)) {
+    const cw = def.contactWatch;
+    checkRef(['contactWatch', 'aftercare', 'relapse', 'event'], cw.event, events, 'event');
+    checkRef(['contactWatch', 'aftercare', 'relapse', 'owner'], cw.owner, roles, 'role');
+    checkDuration(['contactWatch', 'aftercare', 'relapse', 'after'], cw.after);
+    if (cw.escalation !== undefined) checkRef(['contactWatch', 'aftercare', 'relapse', 'escalation'], cw.escalation, policyIds, 'escalation policy');
+    arr(cw.inPhases).forEach((ph, j) => checkRef(['contactWatch', 'aftercare', 'relapse', 'inPhases', j], ph, phaseIds, 'phase'));
+  }
 
   arr(def.eventHandlers).forEach((h, i) => {
     if (!isObj(h)) return;

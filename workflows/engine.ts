@@ -26,6 +26,73 @@ export interface OpenStep {
   escalation?: string;
   /** The multi-instance element the step was made for. */
   item?: unknown;
+  /** Where the step is on its escalation ladder (when escalation is on and it has a policy). */
+  ladder?: Ladder;
+  /** Set while the step's clock is paused (opschorting): on its own, or with the whole trajectory. */
+  paused?: { at: number; reason: string; by: string; scope: 'step' | 'trajectory' };
+  /** Deadline changes, with who and why. */
+  reschedules?: Array<{ at: number; from: number; to: number; reason: string; by: string }>;
+}
+
+/** A step's (or the contact watch's) position on its escalation ladder. */
+export interface Ladder {
+  policy: string;
+  /** The level that fires next. */
+  level: number;
+  /** Levels are counted from this instant (the due date, or a reassignment). */
+  from: number;
+  /** When the next level fires; undefined after the top of the ladder. */
+  nextAt?: number;
+}
+
+/** A decision taken on an escalation, with who took it, when and why. */
+export type Decision = (
+  | { type: 'breakthrough'; budget?: number; mandateHolder?: string }
+  | { type: 'new-deadline'; dueAt: number }
+  | { type: 'reassign'; owner: string }
+  | { type: 'instruction'; text: string }
+) & { decidedBy: string; decidedAt: number; reason: string };
+
+/** A decision as requested (the engine stamps `decidedAt`). */
+export type DecisionInput = Decision extends infer D ? (D extends Decision ? Omit<D, 'decidedAt'> : never) : never;
+
+/** An escalation: a durable record of a stalled step reaching one rung of its ladder. */
+export interface EscalationRecord {
+  /** `<step id>@<level>` (a step's), or `contact@<level>#<n>` (the contact watch's n-th stall). */
+  id: string;
+  kind: 'step' | 'contact';
+  stepId: string | null;
+  stepName: string;
+  level: number;
+  /** Role that hears this level (`owner` resolved to the step's owner). */
+  role: string;
+  /** The role or organisation responsible for the stalled step. */
+  organisation: string;
+  dueAt: number;
+  raisedAt: number;
+  /** Who was told (filled in once the directory resolved them). */
+  recipients: string[];
+  acknowledgedBy?: string;
+  acknowledgedAt?: number;
+  decisions: Decision[];
+  resolvedAt?: number;
+  resolution?: string;
+}
+
+/** Something the outside world must hear about: delivered by notification activities, each exactly once by id. */
+export interface Notification {
+  /** Unique and stable across retries: `<sequence>` within the trajectory; the workflow prefixes the trajectory. */
+  seq: number;
+  type:
+    | 'escalation.raised'
+    | 'escalation.resolved'
+    | 'escalation.decided'
+    | 'phase.changed'
+    | 'trajectory.closed'
+    | 'aftercare.started'
+    | 'relapse.signalled';
+  at: number;
+  data: Record<string, unknown>;
 }
 
 export interface ClosedStep extends OpenStep {
@@ -117,13 +184,23 @@ export interface EngineState {
   unconsumedEvents: Record<string, { at: number; payload: unknown }>;
   incidents: Incident[];
   pendingActivities: ActivityRequest[];
+  /** Escalation ladders run (set once at start; old trajectories replay without them). */
+  escalationsEnabled?: boolean;
+  escalations?: EscalationRecord[];
+  /** Notifications not yet handed to the workflow. */
+  outbox?: Notification[];
+  notificationSeq?: number;
+  /** The whole trajectory's clock, while paused. */
+  paused?: { at: number; reason: string; by: string };
+  /** The contact watch: when the next contact is due and its ladder. */
+  contact?: { dueAt: number; ladder?: Ladder; stalls: number };
 }
 
 /** A request the engine refuses (unknown step, closed trajectory…); `type` is stable for API mapping. */
 export class EngineRejection extends Error {
   override name = 'EngineRejection';
   constructor(
-    readonly type: 'StepNotOpen' | 'AmbiguousStep' | 'TrajectoryClosed' | 'InvalidRequest',
+    readonly type: 'StepNotOpen' | 'AmbiguousStep' | 'TrajectoryClosed' | 'InvalidRequest' | 'EscalationNotFound' | 'EscalationResolved',
     message: string,
   ) {
     super(message);
@@ -150,7 +227,7 @@ export class TrajectoryEngine {
   }
 
   /** A new trajectory in its first phase (or a later one, when entry conditions skip the first). */
-  static start(definition: Definition, data: Record<string, unknown>, now: number): TrajectoryEngine {
+  static start(definition: Definition, data: Record<string, unknown>, now: number, opts: { escalations?: boolean } = {}): TrajectoryEngine {
     const engine = new TrajectoryEngine(definition, {
       status: 'open',
       startedAt: now,
@@ -170,6 +247,10 @@ export class TrajectoryEngine {
       unconsumedEvents: {},
       incidents: [],
       pendingActivities: [],
+      escalationsEnabled: opts.escalations ?? false,
+      escalations: [],
+      outbox: [],
+      notificationSeq: 0,
     });
     engine.enterPhase(definition.phases[0]!.id, now, 'start');
     engine.advance(now);
@@ -184,11 +265,14 @@ export class TrajectoryEngine {
 
   /** The earliest instant a timer (or event timeout) of a waiting token is due. */
   nextTimerAt(): number | undefined {
+    if (this.state.paused) return undefined; // opschorting: every clock of the trajectory stands still
     let next: number | undefined;
-    for (const t of this.state.tokens) {
-      const at = t.wait?.kind === 'timer' ? t.wait.at : t.wait?.kind === 'event' ? t.wait.timeoutAt : undefined;
+    const consider = (at: number | undefined) => {
       if (at !== undefined && (next === undefined || at < next)) next = at;
-    }
+    };
+    for (const t of this.state.tokens) consider(t.wait?.kind === 'timer' ? t.wait.at : t.wait?.kind === 'event' ? t.wait.timeoutAt : undefined);
+    for (const step of this.state.openSteps) if (!step.paused) consider(step.ladder?.nextAt);
+    if (this.contactWatchActive()) consider(this.state.contact?.ladder?.nextAt);
     return next;
   }
 
@@ -253,9 +337,11 @@ export class TrajectoryEngine {
     this.clock = now;
     let effect: EventRecord['effect'] = 'recorded';
     if (this.state.status === 'open') {
-      const target = this.handlerTarget(event, payload);
-      if (target) {
-        this.jumpTo(target, now, `event:${event}`);
+      if (this.definition.contactWatch?.event === event && this.state.contact) this.resetContact(now, 'contact recorded');
+      const handler = this.handlerFor(event, payload);
+      if (handler) {
+        if (handler.relapse) this.notify('relapse.signalled', now, { event, from: this.state.phase, to: handler.target.phase });
+        this.jumpTo(handler.target, now, `event:${event}`);
         effect = 'handler';
       } else {
         for (const token of this.state.tokens) {
@@ -278,8 +364,15 @@ export class TrajectoryEngine {
     this.moveOn(token, this.nextOf(token.node));
   }
 
-  /** Moves on every token whose timer (or event timeout) is due at `now`. */
+  /** Moves on every token whose timer (or event timeout) is due at `now`, and climbs every due escalation ladder. */
   fireTimers(now: number): void {
+    if (this.state.paused) return;
+    this.clock = now;
+    for (const step of [...this.state.openSteps]) {
+      while (!step.paused && step.ladder?.nextAt !== undefined && step.ladder.nextAt <= now) this.raise(step, now);
+    }
+    const contact = this.state.contact;
+    while (this.contactWatchActive() && contact?.ladder?.nextAt !== undefined && contact.ladder.nextAt <= now) this.raiseContact(now);
     for (const token of this.state.tokens) {
       const wait = token.wait;
       if (wait?.kind === 'timer' && wait.at <= now) {
@@ -313,11 +406,263 @@ export class TrajectoryEngine {
   close(reason: string, closedBy: string, now: number): void {
     if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is already closed');
     this.leavePhase(now, `closed: ${reason}`);
-    this.state.phase = null;
-    this.state.status = 'closed';
-    this.state.closedAt = now;
-    this.state.closeReason = reason;
     this.state.closedBy = closedBy;
+    this.closeTrajectory(now, reason);
+  }
+
+  // ---- escalation -----------------------------------------------------------------------------------------------
+
+  /** Notifications queued since the last call. */
+  takeNotifications(): Notification[] {
+    const out = this.state.outbox ?? [];
+    this.state.outbox = [];
+    return out;
+  }
+
+  /** Records who an escalation reached (from the directory). */
+  recordRecipients(escalationId: string, recipients: string[]): void {
+    const record = this.state.escalations?.find((e) => e.id === escalationId);
+    if (record) record.recipients = recipients;
+  }
+
+  private escalationRecord(id: string, open = true): EscalationRecord {
+    if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is closed');
+    const record = this.state.escalations?.find((e) => e.id === id);
+    if (!record) throw new EngineRejection('EscalationNotFound', `escalation "${id}" does not exist`);
+    if (open && record.resolvedAt !== undefined) throw new EngineRejection('EscalationResolved', `escalation "${id}" is already resolved (${record.resolution})`);
+    return record;
+  }
+
+  acknowledge(escalationId: string, by: string, now: number, dryRun = false): EscalationRecord {
+    const record = this.escalationRecord(escalationId);
+    if (record.acknowledgedAt !== undefined) throw new EngineRejection('InvalidRequest', `escalation "${escalationId}" was already acknowledged by ${record.acknowledgedBy}`);
+    if (dryRun) return record;
+    record.acknowledgedBy = by;
+    record.acknowledgedAt = now;
+    return record;
+  }
+
+  /**
+   * Records a decision on an open escalation. A new deadline resolves the step's open escalations and restarts its
+   * ladder from the new due date; a reassignment resolves them and gives the new owner a fresh ladder from now;
+   * a breakthrough or an instruction is recorded while the ladder keeps running until the step moves.
+   */
+  decide(escalationId: string, decision: DecisionInput, now: number, dryRun = false): EscalationRecord {
+    const record = this.escalationRecord(escalationId);
+    const step = record.stepId ? this.state.openSteps.find((s) => s.id === record.stepId) : undefined;
+    if (!decision.reason?.trim()) throw new EngineRejection('InvalidRequest', 'a decision needs a reason');
+    if (decision.type === 'new-deadline' && !(decision.dueAt > now)) throw new EngineRejection('InvalidRequest', 'the new deadline must lie in the future');
+    if (decision.type === 'reassign' && (record.kind !== 'step' || !decision.owner?.trim())) {
+      throw new EngineRejection('InvalidRequest', 'only a step can be reassigned, to a named owner');
+    }
+    if (dryRun) return record;
+    record.decisions.push({ ...decision, decidedAt: now } as Decision);
+    this.notify('escalation.decided', now, { escalation: this.describe(record), decision: { ...decision, decidedAt: now } });
+    if (decision.type === 'new-deadline') {
+      if (step) this.setDeadline(step, decision.dueAt, `decision on ${record.id}: ${decision.reason}`, decision.decidedBy, now);
+      else if (record.kind === 'contact' && this.state.contact) this.restartContact(decision.dueAt, `new deadline (${record.id})`, now);
+    } else if (decision.type === 'reassign' && step) {
+      step.owner = decision.owner;
+      this.resolveEscalations((e) => e.stepId === step.id, `reassigned to ${decision.owner}`, now);
+      if (step.ladder) step.ladder = this.ladder(step.ladder.policy, now);
+    }
+    return record;
+  }
+
+  /** Pauses one step's clock (opschorting) with a reason: its deadline and ladder stand still until resumed. */
+  pauseStep(stepId: string, reason: string, by: string, now: number, dryRun = false): OpenStep {
+    const step = this.resolveStep(stepId);
+    if (step.paused) throw new EngineRejection('InvalidRequest', `step "${stepId}" is already paused since ${new Date(step.paused.at).toISOString()}`);
+    if (!reason.trim()) throw new EngineRejection('InvalidRequest', 'a pause needs a reason');
+    if (!dryRun) step.paused = { at: now, reason, by, scope: 'step' };
+    return step;
+  }
+
+  /** Resumes a paused step: its deadline and ladder move on by the time it was paused (the time it had left). */
+  resumeStep(stepId: string, by: string, now: number, dryRun = false): OpenStep {
+    const step = this.resolveStep(stepId);
+    if (!step.paused) throw new EngineRejection('InvalidRequest', `step "${stepId}" is not paused`);
+    if (this.state.paused) throw new EngineRejection('InvalidRequest', 'the whole trajectory is paused; resume the trajectory');
+    if (!dryRun) this.shiftStep(step, now - step.paused.at, now);
+    return step;
+  }
+
+  /** Pauses every clock of the trajectory: step deadlines, ladders, flow timers and the contact watch. */
+  pauseTrajectory(reason: string, by: string, now: number, dryRun = false): void {
+    if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is closed');
+    if (this.state.paused) throw new EngineRejection('InvalidRequest', 'the trajectory is already paused');
+    if (!reason.trim()) throw new EngineRejection('InvalidRequest', 'a pause needs a reason');
+    if (dryRun) return;
+    this.state.paused = { at: now, reason, by };
+    for (const step of this.state.openSteps) if (!step.paused) step.paused = { at: now, reason, by, scope: 'trajectory' };
+  }
+
+  resumeTrajectory(by: string, now: number, dryRun = false): void {
+    if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is closed');
+    const paused = this.state.paused;
+    if (!paused) throw new EngineRejection('InvalidRequest', 'the trajectory is not paused');
+    if (dryRun) return;
+    const elapsed = now - paused.at;
+    delete this.state.paused;
+    // Steps paused by the trajectory's pause (not those paused on their own) resume with the time they had left.
+    for (const step of this.state.openSteps) {
+      if (step.paused?.scope === 'trajectory') this.shiftStep(step, now - step.paused.at, now);
+    }
+    for (const t of this.state.tokens) {
+      if (t.wait?.kind === 'timer') t.wait.at += elapsed;
+      if (t.wait?.kind === 'event' && t.wait.timeoutAt !== undefined) t.wait.timeoutAt += elapsed;
+    }
+    const contact = this.state.contact;
+    if (contact) {
+      contact.dueAt += elapsed;
+      if (contact.ladder) {
+        contact.ladder.from += elapsed;
+        if (contact.ladder.nextAt !== undefined) contact.ladder.nextAt += elapsed;
+      }
+    }
+    void by;
+  }
+
+  /** Moves a step's deadline with a reason; its open escalations are resolved and its ladder restarts from it. */
+  reschedule(stepId: string, dueAt: number, reason: string, by: string, now: number, dryRun = false): OpenStep {
+    const step = this.resolveStep(stepId);
+    if (!reason.trim()) throw new EngineRejection('InvalidRequest', 'rescheduling needs a reason');
+    if (!(dueAt > now)) throw new EngineRejection('InvalidRequest', 'the new deadline must lie in the future');
+    if (!dryRun) this.setDeadline(step, dueAt, reason, by, now);
+    return step;
+  }
+
+  private setDeadline(step: OpenStep, dueAt: number, reason: string, by: string, now: number): void {
+    (step.reschedules ??= []).push({ at: now, from: step.dueAt, to: dueAt, reason, by });
+    step.dueAt = dueAt;
+    this.resolveEscalations((e) => e.stepId === step.id, 'new deadline', now);
+    if (step.ladder) step.ladder = this.ladder(step.ladder.policy, dueAt);
+  }
+
+  private shiftStep(step: OpenStep, elapsed: number, now: number): void {
+    delete step.paused;
+    step.dueAt += elapsed;
+    if (step.ladder) {
+      step.ladder.from += elapsed;
+      if (step.ladder.nextAt !== undefined) step.ladder.nextAt += elapsed;
+    }
+    void now;
+  }
+
+  private ladder(policyId: string, from: number): Ladder | undefined {
+    const policy = this.definition.escalationPolicies[policyId];
+    if (!policy) return undefined;
+    return { policy: policyId, level: 0, from, nextAt: addDuration(from, policy.levels[0]!.after, this.calendar) };
+  }
+
+  /** The ladder's next level fires for a step: a record, a notification, and the next level's time. */
+  private raise(step: OpenStep, now: number): void {
+    const ladder = step.ladder!;
+    const policy = this.definition.escalationPolicies[ladder.policy]!;
+    const level = policy.levels[ladder.level]!;
+    const record: EscalationRecord = {
+      id: `${step.id}@${ladder.level}`,
+      kind: 'step',
+      stepId: step.id,
+      stepName: step.name,
+      level: ladder.level,
+      role: level.role === 'owner' ? step.owner : level.role,
+      organisation: step.owner,
+      dueAt: step.dueAt,
+      raisedAt: now,
+      recipients: [],
+      decisions: [],
+    };
+    // A restarted ladder raises the same level again: keep ids unique.
+    if (this.state.escalations!.some((e) => e.id === record.id)) record.id = `${record.id}#${this.state.escalations!.filter((e) => e.id.startsWith(record.id)).length + 1}`;
+    this.state.escalations!.push(record);
+    this.notify('escalation.raised', now, { escalation: this.describe(record), owner: step.owner, phase: step.phase });
+    ladder.level++;
+    const next = policy.levels[ladder.level];
+    ladder.nextAt = next ? addDuration(ladder.from, next.after, this.calendar) : undefined;
+  }
+
+  private contactWatchActive(): boolean {
+    const watch = this.definition.contactWatch;
+    if (!watch || !this.state.escalationsEnabled || this.state.status !== 'open' || !this.state.phase) return false;
+    return !watch.inPhases || watch.inPhases.includes(this.state.phase);
+  }
+
+  private resetContact(now: number, why: string): void {
+    const watch = this.definition.contactWatch;
+    if (!watch || !this.state.escalationsEnabled) return;
+    this.restartContact(addDuration(now, watch.after, this.calendar), why, now);
+  }
+
+  private restartContact(dueAt: number, why: string, now: number): void {
+    const watch = this.definition.contactWatch!;
+    this.resolveEscalations((e) => e.kind === 'contact', why, now);
+    const policy = watch.escalation ?? this.definition.defaultEscalationPolicy;
+    const ladder = policy ? this.ladder(policy, dueAt) : undefined;
+    this.state.contact = { dueAt, ...(ladder ? { ladder } : {}), stalls: this.state.contact?.stalls ?? 0 };
+  }
+
+  private raiseContact(now: number): void {
+    const contact = this.state.contact!;
+    const watch = this.definition.contactWatch!;
+    const ladder = contact.ladder!;
+    const policy = this.definition.escalationPolicies[ladder.policy]!;
+    const level = policy.levels[ladder.level]!;
+    if (ladder.level === 0) contact.stalls++;
+    const record: EscalationRecord = {
+      id: `contact@${ladder.level}#${contact.stalls}`,
+      kind: 'contact',
+      stepId: null,
+      stepName: `Geen contact met het gezin (${watch.event})`,
+      level: ladder.level,
+      role: level.role === 'owner' ? watch.owner : level.role,
+      organisation: watch.owner,
+      dueAt: contact.dueAt,
+      raisedAt: now,
+      recipients: [],
+      decisions: [],
+    };
+    this.state.escalations!.push(record);
+    this.notify('escalation.raised', now, { escalation: this.describe(record), owner: watch.owner, phase: this.state.phase });
+    ladder.level++;
+    const next = policy.levels[ladder.level];
+    ladder.nextAt = next ? addDuration(ladder.from, next.after, this.calendar) : undefined;
+  }
+
+  /** Resolves matching open escalations and tells everyone who was told. */
+  private resolveEscalations(match: (e: EscalationRecord) => boolean, resolution: string, now: number): void {
+    const open = (this.state.escalations ?? []).filter((e) => e.resolvedAt === undefined && match(e));
+    if (open.length === 0) return;
+    for (const e of open) {
+      e.resolvedAt = now;
+      e.resolution = resolution;
+    }
+    this.notify('escalation.resolved', now, {
+      escalations: open.map((e) => this.describe(e)),
+      resolution,
+      recipients: [...new Set(open.flatMap((e) => e.recipients))],
+    });
+  }
+
+  private describe(e: EscalationRecord): Record<string, unknown> {
+    return {
+      id: e.id,
+      kind: e.kind,
+      stepId: e.stepId,
+      stepName: e.stepName,
+      level: e.level,
+      role: e.role,
+      organisation: e.organisation,
+      dueAt: new Date(e.dueAt).toISOString(),
+      raisedAt: new Date(e.raisedAt).toISOString(),
+    };
+  }
+
+  private notify(type: Notification['type'], now: number, data: Record<string, unknown>): void {
+    if (!this.state.escalationsEnabled) return;
+    const seq = (this.state.notificationSeq ?? 0) + 1;
+    this.state.notificationSeq = seq;
+    (this.state.outbox ??= []).push({ seq, type, at: now, data });
   }
 
   // ---- the interpreter ------------------------------------------------------------------------------------------
@@ -372,12 +717,15 @@ export class TrajectoryEngine {
       ...(escalation ? { escalation } : {}),
       ...(item !== undefined ? { item } : {}),
     };
+    if (this.state.escalationsEnabled && escalation) step.ladder = this.ladder(escalation, dueAt);
+    if (this.state.paused) step.paused = { ...this.state.paused, at: now, scope: 'trajectory' };
     this.state.openSteps.push(step);
     return step;
   }
 
   private closeStep(step: OpenStep, outcome: ClosedStep['outcome'], closedBy: string, now: number, output?: Record<string, unknown>): ClosedStep {
     this.state.openSteps = this.state.openSteps.filter((s) => s !== step);
+    this.resolveEscalations((e) => e.stepId === step.id, outcome === 'completed' ? 'step completed' : `step cancelled (${closedBy})`, now);
     const closed: ClosedStep = { ...step, outcome, closedAt: now, closedBy, ...(output ? { output } : {}) };
     this.state.closedSteps.push(closed);
     return closed;
@@ -529,14 +877,15 @@ export class TrajectoryEngine {
     return false;
   }
 
-  private handlerTarget(event: string, payload: unknown): PhaseTarget | undefined {
+  private handlerFor(event: string, payload: unknown): { target: { phase: string }; relapse: boolean } | undefined {
     for (const handler of this.definition.eventHandlers) {
       if (handler.event !== event) continue;
       if (handler.inPhases && !handler.inPhases.includes(this.state.phase ?? '')) continue;
       if (handler.when && !evalCondition(handler.when, this.context({ event: payload ?? null }))) continue;
-      if ('phase' in handler.goto) return handler.goto;
+      const relapse = handler.relapse ?? false;
+      if ('phase' in handler.goto) return { target: handler.goto, relapse };
       const chosen = handler.goto.cases.find((c) => evalCondition(c.when, this.context({ event: payload ?? null })));
-      return { phase: chosen?.phase ?? handler.goto.default };
+      return { target: { phase: chosen?.phase ?? handler.goto.default }, relapse };
     }
     return undefined;
   }
@@ -571,12 +920,7 @@ export class TrajectoryEngine {
     this.leavePhase(now, 'flow');
     const next = this.definition.phases[index + 1];
     if (next) this.enterPhase(next.id, now, 'flow');
-    else {
-      this.state.status = 'closed';
-      this.state.closedAt = now;
-      this.state.closeReason = 'all phases completed';
-      this.state.phase = null;
-    }
+    else this.closeTrajectory(now, 'all phases completed');
   }
 
   /** Enters a phase, skipping phases whose entry condition does not hold. */
@@ -585,18 +929,29 @@ export class TrajectoryEngine {
     while (index >= 0 && index < this.definition.phases.length) {
       const phase = this.definition.phases[index]!;
       if (!phase.entry || evalCondition(phase.entry, this.context())) {
+        const watchedBefore = this.contactWatchActive();
         this.state.phase = phase.id;
         this.state.phaseHistory.push({ phase: phase.id, enteredAt: now, reason });
         this.state.tokens = [{ id: this.state.nextTokenId++, node: phase.start }];
+        this.notify('phase.changed', now, { phase: phase.id, phaseName: phase.name, reason });
+        if (phase.aftercare) this.notify('aftercare.started', now, { phase: phase.id });
+        // The contact watch starts counting when a watched phase is entered from an unwatched one (or at start).
+        if (this.contactWatchActive() && !watchedBefore) this.resetContact(now, 'watch started');
         return;
       }
       this.state.phaseHistory.push({ phase: phase.id, enteredAt: now, leftAt: now, reason: 'skipped' });
       index++;
     }
+    this.closeTrajectory(now, 'all phases completed');
+  }
+
+  private closeTrajectory(now: number, reason: string): void {
     this.state.status = 'closed';
     this.state.closedAt = now;
-    this.state.closeReason = 'all phases completed';
+    this.state.closeReason = reason;
     this.state.phase = null;
+    this.resolveEscalations((e) => e.kind === 'contact', 'trajectory closed', now);
+    this.notify('trajectory.closed', now, { reason });
   }
 }
 

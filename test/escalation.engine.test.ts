@@ -1,0 +1,176 @@
+/**
+ * The escalation ladder in the interpreter's state machine: levels on the right (working) days, resolution on
+ * completion, decisions, pause/resume, rescheduling and the contact watch. The workflow tests run the same engine
+ * with real timers, a real HTTP receiver and a real SMTP server.
+ */
+import { describe, expect, it } from 'vitest';
+import { addIsoDuration, addWorkingDays } from '../definitions/calendar.js';
+import { TrajectoryEngine } from '../workflows/engine.js';
+import { gezinstraject } from './helpers/definitions.js';
+
+// Monday 2 March 2026, 09:00 Amsterdam (08:00 UTC).
+const T0 = Date.parse('2026-03-02T08:00:00Z');
+const DAY = 24 * 3600 * 1000;
+
+function started(): TrajectoryEngine {
+  return TrajectoryEngine.start(gezinstraject(), {}, T0, { escalations: true });
+}
+
+/** Fires every timer up to `until`, in order, like the workflow does. */
+function runUntil(e: TrajectoryEngine, until: number): void {
+  for (let next = e.nextTimerAt(); next !== undefined && next <= until; next = e.nextTimerAt()) e.fireTimers(next);
+}
+
+const raised = (e: TrajectoryEngine) => e.takeNotifications().filter((n) => n.type === 'escalation.raised').map((n) => (n.data.escalation as { id: string }).id);
+
+describe('escalation ladder', () => {
+  it('climbs owner → teamleider → procesregisseur → wethouder on Dutch working days, and not before', () => {
+    const e = started();
+    e.reportEvent('family-contact', null, undefined, T0); // keep the contact watch quiet
+    e.takeNotifications();
+    const step = e.state.openSteps[0]!; // assign-director, due in 2 working days
+    const due = addWorkingDays(T0, 2);
+    expect(step.dueAt).toBe(due);
+    const at = (n: number) => addWorkingDays(due, n);
+
+    runUntil(e, due - 1);
+    expect(raised(e)).toEqual([]);
+    runUntil(e, due);
+    expect(raised(e)).toEqual(['assign-director@0']);
+    runUntil(e, at(5) - 1);
+    expect(raised(e)).toEqual([]);
+    runUntil(e, at(5));
+    expect(raised(e)).toEqual(['assign-director@1']);
+    runUntil(e, at(10));
+    expect(raised(e).filter((id) => id.startsWith('assign'))).toEqual(['assign-director@2']);
+    runUntil(e, at(20) - 1);
+    expect(raised(e).filter((id) => id.startsWith('assign'))).toEqual([]);
+    runUntil(e, at(20));
+    expect(raised(e).filter((id) => id.startsWith('assign'))).toEqual(['assign-director@3']);
+    const records = e.state.escalations!.filter((r) => r.stepId === 'assign-director');
+    expect(records.map((r) => [r.level, r.role, r.organisation])).toEqual([
+      [0, 'teamleider', 'teamleider'],
+      [1, 'teamleider', 'teamleider'],
+      [2, 'procesregisseur', 'teamleider'],
+      [3, 'wethouder', 'teamleider'],
+    ]);
+    // Wednesday 4 March due; +5 working days = Wednesday 11 March; +20 = Wednesday 1 April.
+    expect(new Date(records[3]!.raisedAt).toISOString()).toBe('2026-04-01T07:00:00.000Z');
+  });
+
+  it('stops the ladder when the step is completed and tells everyone who was told', () => {
+    const e = started();
+    const due = e.state.openSteps[0]!.dueAt;
+    runUntil(e, addWorkingDays(due, 5));
+    e.recordRecipients('assign-director@0', ['teamleider-west@gemeente.example']);
+    e.recordRecipients('assign-director@1', ['teamleider-west@gemeente.example', 'plaatsvervanger@gemeente.example']);
+    e.takeNotifications();
+    e.completeStep('assign-director', 'teamleider-3', undefined, addWorkingDays(due, 6));
+    const resolved = e.takeNotifications().find((n) => n.type === 'escalation.resolved')!;
+    expect(resolved.data).toMatchObject({
+      resolution: 'step completed',
+      recipients: ['teamleider-west@gemeente.example', 'plaatsvervanger@gemeente.example'],
+    });
+    expect(e.state.escalations!.every((r) => r.resolvedAt !== undefined || r.kind === 'contact')).toBe(true);
+    runUntil(e, addWorkingDays(due, 30));
+    expect(e.state.escalations!.filter((r) => r.stepId === 'assign-director')).toHaveLength(2);
+  });
+
+  it('pausing a step keeps the time it had left; resuming continues from there', () => {
+    const e = started();
+    const step = e.state.openSteps[0]!;
+    const due = step.dueAt;
+    e.pauseStep('assign-director', 'gezin in het buitenland', 'regisseur-1', T0 + DAY);
+    runUntil(e, due + 30 * DAY);
+    expect(e.state.escalations!.filter((r) => r.stepId)).toEqual([]);
+    e.resumeStep('assign-director', 'regisseur-1', T0 + 11 * DAY);
+    expect(step.dueAt).toBe(due + 10 * DAY);
+    runUntil(e, step.dueAt - 1);
+    expect(e.state.escalations!.filter((r) => r.stepId)).toEqual([]);
+    runUntil(e, step.dueAt);
+    expect(e.state.escalations!.filter((r) => r.stepId).map((r) => r.id)).toEqual(['assign-director@0']);
+  });
+
+  it('pausing the whole trajectory stops every clock, including flow timers and the contact watch', () => {
+    const e = started();
+    e.pauseTrajectory('opschorting: verblijf buitenland', 'regisseur-1', T0);
+    expect(e.nextTimerAt()).toBeUndefined();
+    e.fireTimers(T0 + 60 * DAY);
+    expect(e.state.escalations).toEqual([]);
+    expect(() => e.resumeStep('assign-director', 'x', T0 + DAY)).toThrow(/whole trajectory is paused/);
+    e.resumeTrajectory('regisseur-1', T0 + 30 * DAY);
+    expect(e.state.openSteps[0]!.dueAt).toBe(addWorkingDays(T0, 2) + 30 * DAY);
+    expect(e.state.contact!.dueAt).toBe(T0 + 14 * DAY + 30 * DAY);
+  });
+
+  it('records decisions with who, when and why; a new deadline restarts the ladder, an instruction does not', () => {
+    const e = started();
+    const due = e.state.openSteps[0]!.dueAt;
+    runUntil(e, addWorkingDays(due, 5));
+    e.acknowledge('assign-director@1', 'teamleider-3', addWorkingDays(due, 5) + 1000);
+    e.decide('assign-director@1', { type: 'instruction', text: 'Vandaag toewijzen', decidedBy: 'teamleider-3', reason: 'wachtlijst' }, addWorkingDays(due, 5) + 2000);
+    runUntil(e, addWorkingDays(due, 10));
+    expect(e.state.escalations!.some((r) => r.id === 'assign-director@2')).toBe(true);
+
+    const newDue = addWorkingDays(due, 15);
+    e.decide('assign-director@2', { type: 'new-deadline', dueAt: newDue, decidedBy: 'procesregisseur-1', reason: 'capaciteit na vakantie' }, addWorkingDays(due, 10) + 1);
+    const record = e.state.escalations!.find((r) => r.id === 'assign-director@2')!;
+    expect(record.decisions[0]).toMatchObject({ type: 'new-deadline', decidedBy: 'procesregisseur-1', reason: 'capaciteit na vakantie' });
+    expect(record.resolvedAt).toBeDefined();
+    expect(e.state.escalations!.find((r) => r.id === 'assign-director@1')).toMatchObject({
+      acknowledgedBy: 'teamleider-3',
+      decisions: [expect.objectContaining({ type: 'instruction', text: 'Vandaag toewijzen' })],
+      resolution: 'new deadline',
+    });
+    runUntil(e, newDue);
+    expect(e.state.escalations!.filter((r) => r.stepId === 'assign-director').map((r) => r.id)).toEqual([
+      'assign-director@0',
+      'assign-director@1',
+      'assign-director@2',
+      'assign-director@0#2',
+    ]);
+    expect(() => e.decide('assign-director@2', { type: 'instruction', text: 'x', decidedBy: 'y', reason: 'z' }, newDue)).toThrow(/already resolved/);
+  });
+
+  it('a breakthrough is recorded with budget and mandate holder; reassignment gives the new owner a fresh ladder', () => {
+    const e = started();
+    const due = e.state.openSteps[0]!.dueAt;
+    runUntil(e, addWorkingDays(due, 5));
+    const when = addWorkingDays(due, 5) + 1;
+    e.decide('assign-director@1', { type: 'breakthrough', budget: 1200, mandateHolder: 'teamleider-3', decidedBy: 'teamleider-3', reason: 'hotel voor vannacht' }, when);
+    e.decide('assign-director@1', { type: 'reassign', owner: 'procesregisseur', decidedBy: 'teamleider-3', reason: 'team vol' }, when + 1);
+    const step = e.state.openSteps[0]!;
+    expect(step.owner).toBe('procesregisseur');
+    expect(step.ladder).toMatchObject({ level: 0, from: when + 1 });
+    expect(e.state.escalations!.find((r) => r.id === 'assign-director@1')!.decisions.map((d) => d.type)).toEqual(['breakthrough', 'reassign']);
+  });
+
+  it('no contact with the family for 14 days escalates; contact resolves it', () => {
+    const e = started();
+    e.takeNotifications();
+    runUntil(e, T0 + 14 * DAY);
+    expect(raised(e)).toContain('contact@0#1');
+    e.reportEvent('family-contact', null, 'zaaksysteem', T0 + 15 * DAY);
+    const resolved = e.takeNotifications().find((n) => n.type === 'escalation.resolved');
+    expect(resolved?.data.resolution).toBe('contact recorded');
+    // 14 calendar days in Amsterdam time (across the switch to summer time on 29 March).
+    expect(e.state.contact!.dueAt).toBe(addIsoDuration(T0 + 15 * DAY, 'P14D'));
+    expect(e.state.contact!.dueAt).toBe(T0 + 29 * DAY - 3600 * 1000);
+  });
+
+  it('refuses decisions without a reason, deadlines in the past and unknown escalations', () => {
+    const e = started();
+    runUntil(e, e.state.openSteps[0]!.dueAt);
+    expect(() => e.decide('assign-director@0', { type: 'instruction', text: 'x', decidedBy: 'y', reason: ' ' }, T0 + 5 * DAY)).toThrow(/reason/);
+    expect(() => e.decide('assign-director@0', { type: 'new-deadline', dueAt: T0, decidedBy: 'y', reason: 'r' }, T0 + 5 * DAY)).toThrow(/future/);
+    expect(() => e.decide('nope@0', { type: 'instruction', text: 'x', decidedBy: 'y', reason: 'r' }, T0 + 5 * DAY)).toThrow(/does not exist/);
+  });
+
+  it('does nothing of this when escalation is off (trajectories started before it existed)', () => {
+    const e = TrajectoryEngine.start(gezinstraject(), {}, T0);
+    expect(e.state.openSteps[0]!.ladder).toBeUndefined();
+    runUntil(e, T0 + 100 * DAY);
+    expect(e.state.escalations).toEqual([]);
+    expect(e.takeNotifications()).toEqual([]);
+  });
+});
