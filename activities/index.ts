@@ -1,20 +1,35 @@
 /**
- * Activities: everything that touches the outside world (notifications, the directory, the case system).
+ * Activities: everything that touches the outside world (the directory, webhooks, e-mail).
  *
  * Built by a factory with injected dependencies, as the Temporal samples do, so tests hand in real local servers
- * (an SMTP server, an HTTP receiver) and production hands in configured clients. Workflows import only the *type*
+ * (an SMTP server, an HTTP receiver) and production hands in its configuration. Workflows import only the *type*
  * `Activities` and proxy it.
  */
+import { resolveRecipients as lookUp, type Directory, type RecipientQuery } from './directory.js';
+import { createEmailSender, type EmailConfig } from './email.js';
+import { createWebhookDelivery, type WebhookConfig } from './webhook.js';
 
-/** Dependencies the activities need. Grows with the notification channels (issue #4). */
-export type ActivityDeps = Record<string, never>;
+/** Dependencies the activities need; a channel without configuration is off (its activity does nothing). */
+export interface ActivityDeps {
+  /** Who holds which role; without it nobody is e-mailed. */
+  directory?: Directory;
+  webhook?: WebhookConfig;
+  email?: EmailConfig;
+}
 
-/** Creates the activity implementations the worker registers. The trajectory workflow calls none yet. */
-export function createActivities(_deps: ActivityDeps = {}) {
-  return {};
+/** Creates the activity implementations the worker registers. */
+export function createActivities(deps: ActivityDeps = {}) {
+  return {
+    /** Who hears an escalation, from the directory. */
+    async resolveRecipients(query: RecipientQuery): Promise<string[]> {
+      return lookUp(deps.directory, query);
+    },
+    deliverWebhook: createWebhookDelivery(deps.webhook),
+    sendEmail: createEmailSender(deps.email),
+  };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** Names a definition's service tasks may call (checked by the validator). */
-export const ACTIVITY_NAMES: readonly string[] = Object.keys(createActivities());
+/** Names a definition's service tasks may call (checked by the validator). Notification activities are internal. */
+export const ACTIVITY_NAMES: readonly string[] = [];

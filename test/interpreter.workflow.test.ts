@@ -38,7 +38,12 @@ async function withTrajectory<T>(fn: (d: Driver) => Promise<T>, extra: { maxHist
       taskQueue,
       args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject(), ...extra }],
     });
-    return fn(new Driver(env, handle));
+    try {
+      return await fn(new Driver(env, handle));
+    } finally {
+      // Leave nothing running: a workflow with pending work and no worker holds the test server's clock.
+      await handle.terminate('test finished').catch(() => undefined);
+    }
   });
 }
 

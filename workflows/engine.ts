@@ -564,7 +564,8 @@ export class TrajectoryEngine {
       id: `${step.id}@${ladder.level}`,
       kind: 'step',
       stepId: step.id,
-      stepName: step.name,
+      // The definition's own label, never a name made from the trajectory's data (a plan goal may be sensitive).
+      stepName: this.nodes.get(step.nodeId)?.node.name ?? step.nodeId,
       level: ladder.level,
       role: level.role === 'owner' ? step.owner : level.role,
       organisation: step.owner,

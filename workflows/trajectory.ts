@@ -17,10 +17,25 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   allHandlersFinished,
+  patched,
 } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import type { NotificationEnvelope } from '../activities/cloudevents.js';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import type { Definition } from '../definitions/schema.js';
-import { EngineRejection, TrajectoryEngine, type ClosedStep, type EngineState, type EventRecord, type Incident, type OpenStep, type PhaseEntry } from './engine.js';
+import {
+  EngineRejection,
+  TrajectoryEngine,
+  type ClosedStep,
+  type DecisionInput,
+  type EngineState,
+  type EscalationRecord,
+  type EventRecord,
+  type Incident,
+  type Notification,
+  type OpenStep,
+  type PhaseEntry,
+} from './engine.js';
 import { CASE_REF, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from './search-attributes.js';
 
 /** What a trajectory is started with. Pseudonymous references only: no names, no BSN. */
@@ -55,7 +70,16 @@ export interface TrajectoryView {
   closedAt?: string;
   closeReason?: string;
   closedBy?: string;
-  openSteps: Array<Omit<OpenStep, 'openedAt' | 'dueAt'> & { openedAt: string; dueAt: string }>;
+  openSteps: Array<
+    Omit<OpenStep, 'openedAt' | 'dueAt' | 'ladder' | 'paused' | 'reschedules'> & {
+      openedAt: string;
+      dueAt: string;
+      /** When the next escalation level fires, and which. */
+      nextEscalation?: { level: number; at: string };
+      paused?: { since: string; reason: string; by: string };
+      reschedules?: Array<{ at: string; from: string; to: string; reason: string; by: string }>;
+    }
+  >;
   completedSteps: Array<Omit<ClosedStep, 'openedAt' | 'dueAt' | 'closedAt'> & { openedAt: string; dueAt: string; closedAt: string }>;
   cancelledSteps: number;
   /** The family plan, when the flow has recorded one in `gezinsplan`. */
@@ -67,6 +91,20 @@ export interface TrajectoryView {
   incidents: Array<Omit<Incident, 'at'> & { at: string }>;
   /** Earliest open due date. */
   nextDeadline?: string;
+  /** Every escalation, open and resolved, with decisions: the audit trail. */
+  escalations: Array<
+    Omit<EscalationRecord, 'dueAt' | 'raisedAt' | 'acknowledgedAt' | 'resolvedAt' | 'decisions'> & {
+      dueAt: string;
+      raisedAt: string;
+      acknowledgedAt?: string;
+      resolvedAt?: string;
+      decisions: Array<Record<string, unknown>>;
+    }
+  >;
+  /** Set while the whole trajectory is paused (opschorting). */
+  paused?: { since: string; reason: string; by: string };
+  /** When contact with the family is next due (the contact watch). */
+  contactDueAt?: string;
   /** How often this trajectory has continued as new. */
   runs: number;
 }
@@ -83,6 +121,26 @@ export const completeStepUpdate = defineUpdate<
 /** Signal: an event from the case system (family contact, plan agreed, relapse signal…). */
 export const reportEventSignal = defineSignal<[{ event: string; payload?: unknown; reportedBy?: string }]>('reportEvent');
 
+/** Update: acknowledge an escalation (who has seen it). */
+export const acknowledgeEscalationUpdate = defineUpdate<unknown, [{ escalationId: string; acknowledgedBy: string }]>('acknowledgeEscalation');
+
+/** Update: decide on an escalation: breakthrough, new deadline (ISO 8601 `dueAt`), reassign or instruction. */
+export type DecisionRequest =
+  | { type: 'breakthrough'; budget?: number; mandateHolder?: string; decidedBy: string; reason: string }
+  | { type: 'new-deadline'; dueAt: string; decidedBy: string; reason: string }
+  | { type: 'reassign'; owner: string; decidedBy: string; reason: string }
+  | { type: 'instruction'; text: string; decidedBy: string; reason: string };
+export const decideEscalationUpdate = defineUpdate<unknown, [{ escalationId: string; decision: DecisionRequest }]>('decideEscalation');
+
+/** Update: pause a step's clock, or the whole trajectory's when `stepId` is absent (opschorting), with a reason. */
+export const pauseUpdate = defineUpdate<unknown, [{ stepId?: string; reason: string; by: string }]>('pause');
+
+/** Update: resume a paused step, or the whole trajectory; timers continue with the time they had left. */
+export const resumeUpdate = defineUpdate<unknown, [{ stepId?: string; by: string }]>('resume');
+
+/** Update: move a step's deadline (ISO 8601 `dueAt`) with a reason; its ladder restarts from it. */
+export const rescheduleUpdate = defineUpdate<unknown, [{ stepId: string; dueAt: string; reason: string; by: string }]>('reschedule');
+
 /** Update: close the trajectory with a reason. Rejected (history untouched) when it is already closed. */
 export const closeUpdate = defineUpdate<TrajectoryView, [{ reason: string; closedBy?: string }]>('close');
 
@@ -93,7 +151,28 @@ const serviceActivities = proxyActivities<ServiceActivities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 hour', maximumAttempts: 20 },
 });
 
+/** Notifications are retried until delivered (a receiver down for days still gets each event, once, by id). */
+const notifications = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 0, nonRetryableErrorTypes: ['WebhookGone'] },
+});
+
 const iso = (ms: number) => new Date(ms).toISOString();
+
+function toDecision(request: DecisionRequest): DecisionInput {
+  if (request.type === 'new-deadline') {
+    const dueAt = Date.parse(request.dueAt);
+    if (Number.isNaN(dueAt)) throw new EngineRejection('InvalidRequest', `dueAt "${request.dueAt}" is not an ISO 8601 date-time`);
+    return { ...request, dueAt };
+  }
+  return request;
+}
+
+function parseInstant(value: string, field: string): number {
+  const ms = Date.parse(value);
+  if (typeof value !== 'string' || Number.isNaN(ms)) throw new EngineRejection('InvalidRequest', `${field} "${value}" is not an ISO 8601 date-time`);
+  return ms;
+}
 
 function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): TrajectoryView {
   const s = engine.state;
@@ -110,7 +189,14 @@ function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): T
     ...(s.closedAt !== undefined ? { closedAt: iso(s.closedAt) } : {}),
     ...(s.closeReason !== undefined ? { closeReason: s.closeReason } : {}),
     ...(s.closedBy !== undefined ? { closedBy: s.closedBy } : {}),
-    openSteps: s.openSteps.map((o) => ({ ...o, openedAt: iso(o.openedAt), dueAt: iso(o.dueAt) })),
+    openSteps: s.openSteps.map(({ ladder, paused, reschedules, ...o }) => ({
+      ...o,
+      openedAt: iso(o.openedAt),
+      dueAt: iso(o.dueAt),
+      ...(ladder?.nextAt !== undefined ? { nextEscalation: { level: ladder.level, at: iso(ladder.nextAt) } } : {}),
+      ...(paused ? { paused: { since: iso(paused.at), reason: paused.reason, by: paused.by } } : {}),
+      ...(reschedules ? { reschedules: reschedules.map((r) => ({ ...r, at: iso(r.at), from: iso(r.from), to: iso(r.to) })) } : {}),
+    })),
     completedSteps: s.closedSteps
       .filter((c) => c.outcome === 'completed')
       .map((c) => ({ ...c, openedAt: iso(c.openedAt), dueAt: iso(c.dueAt), closedAt: iso(c.closedAt) })),
@@ -126,6 +212,16 @@ function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): T
     lastEventAt: Object.fromEntries(Object.entries(s.lastEventAt).map(([k, v]) => [k, iso(v)])),
     incidents: s.incidents.map((i) => ({ ...i, at: iso(i.at) })),
     ...(deadline !== undefined ? { nextDeadline: iso(deadline) } : {}),
+    escalations: (s.escalations ?? []).map(({ dueAt, raisedAt, acknowledgedAt, resolvedAt, decisions, ...e }) => ({
+      ...e,
+      dueAt: iso(dueAt),
+      raisedAt: iso(raisedAt),
+      ...(acknowledgedAt !== undefined ? { acknowledgedAt: iso(acknowledgedAt) } : {}),
+      ...(resolvedAt !== undefined ? { resolvedAt: iso(resolvedAt) } : {}),
+      decisions: decisions.map((d) => ({ ...d, decidedAt: iso(d.decidedAt), ...(d.type === 'new-deadline' ? { dueAt: iso(d.dueAt) } : {}) })),
+    })),
+    ...(s.paused ? { paused: { since: iso(s.paused.at), reason: s.paused.reason, by: s.paused.by } } : {}),
+    ...(s.contact ? { contactDueAt: iso(s.contact.dueAt) } : {}),
     runs,
   };
 }
@@ -142,9 +238,10 @@ function rejecting<T>(fn: () => T): T {
 
 export async function trajectoryWorkflow(input: TrajectoryInput): Promise<TrajectoryView> {
   const now = () => Date.now();
+  // Escalation ladders and notifications came after the first trajectories: those replay without them.
   const engine = input.state
     ? new TrajectoryEngine(input.definition, input.state)
-    : TrajectoryEngine.start(input.definition, input.data ?? {}, now());
+    : TrajectoryEngine.start(input.definition, input.data ?? {}, now(), { escalations: patched('escalation-ladder-v1') });
   const runs = input.runs ?? 0;
   let dirty = false;
   
@@ -173,6 +270,34 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     dirty = true;
   });
 
+  /** Registers an update whose validator is the handler run dry (so a refusal never reaches history). */
+  const command = <A>(update: Parameters<typeof setHandler>[0], run: (args: A, dryRun: boolean) => unknown) => {
+    setHandler(
+      update as never,
+      ((args: A) => {
+        const result = run(args, false);
+        dirty = true;
+        return result;
+      }) as never,
+      { validator: ((args: A) => rejecting(() => void run(args, true))) as never },
+    );
+  };
+  command<{ escalationId: string; acknowledgedBy: string }>(acknowledgeEscalationUpdate, (a, dry) =>
+    engine.acknowledge(a.escalationId, a.acknowledgedBy, now(), dry),
+  );
+  command<{ escalationId: string; decision: DecisionRequest }>(decideEscalationUpdate, (a, dry) =>
+    engine.decide(a.escalationId, toDecision(a.decision), now(), dry),
+  );
+  command<{ stepId?: string; reason: string; by: string }>(pauseUpdate, (a, dry) =>
+    a.stepId ? engine.pauseStep(a.stepId, a.reason ?? '', a.by, now(), dry) : engine.pauseTrajectory(a.reason ?? '', a.by, now(), dry),
+  );
+  command<{ stepId?: string; by: string }>(resumeUpdate, (a, dry) =>
+    a.stepId ? engine.resumeStep(a.stepId, a.by, now(), dry) : engine.resumeTrajectory(a.by, now(), dry),
+  );
+  command<{ stepId: string; dueAt: string; reason: string; by: string }>(rescheduleUpdate, (a, dry) =>
+    engine.reschedule(a.stepId, parseInstant(a.dueAt, 'dueAt'), a.reason ?? '', a.by, now(), dry),
+  );
+
   setHandler(
     closeUpdate,
     ({ reason, closedBy }) => {
@@ -200,7 +325,8 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
       [PHASE.name]: engine.state.phase ?? 'afgesloten',
       [OPEN_STEPS.name]: engine.state.openSteps.length,
       [NEXT_DEADLINE.name]: deadline ?? null,
-      [ESCALATION_LEVEL.name]: 0,
+      // 0: nothing escalated; n: the highest open escalation is at ladder level n - 1.
+      [ESCALATION_LEVEL.name]: (engine.state.escalations ?? []).reduce((m, e) => (e.resolvedAt === undefined ? Math.max(m, e.level + 1) : m), 0),
     };
     const keys = [MUNICIPALITY, CASE_REF, DEFINITION_ID, DEFINITION_VERSION, PHASE, OPEN_STEPS, NEXT_DEADLINE, ESCALATION_LEVEL];
     const updates: SearchAttributeUpdatePair[] = [];
@@ -239,14 +365,47 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     for (const [tokenId, scope] of inFlight) if (!engine.awaitsActivity(tokenId)) scope.cancel();
   };
 
+  // Notification deliveries in flight; continue-as-new waits for them, so none is lost.
+  let deliveries = 0;
+  const deliver = (n: Notification) => {
+    const envelope: NotificationEnvelope = {
+      id: `${workflowInfo().workflowId}:${n.seq}`,
+      type: n.type,
+      time: iso(n.at),
+      trajectoryId: workflowInfo().workflowId,
+      municipality: input.municipality,
+      // Professionals' addresses stay out of the event; only the e-mail needs them.
+      data: Object.fromEntries(Object.entries(n.data).filter(([k]) => k !== 'recipients')),
+    };
+    deliveries++;
+    const run = async () => {
+      let to: string[] = [];
+      if (n.type === 'escalation.raised') {
+        const e = n.data.escalation as { id: string; role: string; organisation: string };
+        to = await notifications.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
+        engine.recordRecipients(e.id, to);
+      } else if (n.type === 'escalation.resolved') {
+        to = (n.data.recipients as string[] | undefined) ?? [];
+      }
+      await Promise.all([notifications.deliverWebhook(envelope), to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
+    };
+    run()
+      .catch(() => undefined) // retried without end; only a non-retryable refusal (410 Gone) gets here
+      .finally(() => {
+        deliveries--;
+        dirty = true;
+      });
+  };
+
   for (;;) {
+    for (const n of engine.takeNotifications()) deliver(n);
     runActivities();
     publishSearchAttributes();
-    if (engine.state.status === 'closed' && inFlight.size === 0) break;
+    if (engine.state.status === 'closed' && inFlight.size === 0 && deliveries === 0) break;
 
     const info = workflowInfo();
     const historyFull = input.maxHistoryEvents !== undefined && info.historyLength >= input.maxHistoryEvents;
-    if ((info.continueAsNewSuggested || historyFull) && inFlight.size === 0) {
+    if ((info.continueAsNewSuggested || historyFull) && inFlight.size === 0 && deliveries === 0) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof trajectoryWorkflow>({
         ...input,

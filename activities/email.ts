@@ -1,0 +1,101 @@
+/**
+ * E-mail over SMTP (nodemailer) to the people the directory resolved: a plain message in Dutch that says which
+ * trajectory, which step, how long it has been stalled, who owns it and what is asked, and nothing about the family.
+ */
+import nodemailer from 'nodemailer';
+import { workingDaysBetween } from '../definitions/calendar.js';
+import type { NotificationEnvelope } from './cloudevents.js';
+
+/** SMTP settings. */
+export interface EmailConfig {
+  /** SMTP URL, e.g. `smtp://mail.gemeente.example:587` or `smtps://user:pass@host:465`. */
+  url: string;
+  /** Sender address, e.g. `Waakvlam <waakvlam@gemeente.example>`. */
+  from: string;
+}
+
+const LEVELS = ['herinnering aan de eigenaar', 'teamleider', 'management van de betrokken organisatie', 'wethouder'];
+
+const dateNl = (iso: string) =>
+  new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeZone: 'Europe/Amsterdam' }).format(new Date(iso));
+
+interface EscalationData {
+  id: string;
+  stepId: string | null;
+  stepName: string;
+  level: number;
+  role: string;
+  organisation: string;
+  dueAt: string;
+}
+
+/** Subject and text of the message for an envelope, or undefined for events that are not mailed. */
+export function renderEmail(envelope: NotificationEnvelope, now = Date.now()): { subject: string; text: string } | undefined {
+  const footer = '\nDit bericht bevat bewust geen gegevens over het gezin; de context staat in het zaaksysteem.\n-- Waakvlam';
+  if (envelope.type === 'escalation.raised') {
+    const e = envelope.data.escalation as EscalationData;
+    const stalledDays = Math.max(0, Math.floor((now - Date.parse(e.dueAt)) / 86_400_000));
+    const stalledWorkingDays = workingDaysBetween(Date.parse(e.dueAt), now);
+    const what =
+      e.level === 0
+        ? 'Rond de stap af, of laat de regisseur weten wat er nodig is.'
+        : 'Neem een besluit in Waakvlam: een doorbraak (uitzondering, eventueel met budget), een nieuwe termijn, ' +
+          'het beleggen van de stap bij een andere eigenaar, of een instructie aan de partner.';
+    return {
+      subject: `[Waakvlam] Escalatie ${e.level === 0 ? 'herinnering' : `niveau ${e.level}`}: "${e.stepName}" staat stil (${envelope.trajectoryId})`,
+      text: [
+        'Beste ontvanger,',
+        '',
+        `Een stap in traject ${envelope.trajectoryId} staat stil en is bij u gemeld (${LEVELS[e.level] ?? `niveau ${e.level}`}).`,
+        '',
+        `Traject:        ${envelope.trajectoryId}`,
+        `Stap:           ${e.stepName}${e.stepId ? ` (${e.stepId})` : ''}`,
+        `Eigenaar:       ${e.organisation}`,
+        `Deadline:       ${dateNl(e.dueAt)}`,
+        `Staat stil:     ${stalledWorkingDays} werkdagen (${stalledDays} kalenderdagen) na de deadline`,
+        `Escalatie:      ${e.id}`,
+        '',
+        `Gevraagd: ${what}`,
+        footer,
+      ].join('\n'),
+    };
+  }
+  if (envelope.type === 'escalation.resolved') {
+    const list = envelope.data.escalations as EscalationData[];
+    return {
+      subject: `[Waakvlam] Opgelost: "${list[0]?.stepName}" (${envelope.trajectoryId})`,
+      text: [
+        'Beste ontvanger,',
+        '',
+        `De escalatie waarover u eerder bericht kreeg, is opgelost: ${String(envelope.data.resolution)}.`,
+        '',
+        `Traject:        ${envelope.trajectoryId}`,
+        `Stap:           ${list[0]?.stepName}${list[0]?.stepId ? ` (${list[0].stepId})` : ''}`,
+        `Escalaties:     ${list.map((e) => e.id).join(', ')}`,
+        '',
+        'U hoeft niets meer te doen.',
+        footer,
+      ].join('\n'),
+    };
+  }
+  return undefined;
+}
+
+/** The `sendEmail` activity for a configuration; `undefined` config means e-mail is off. */
+export function createEmailSender(config: EmailConfig | undefined) {
+  const transport = config ? nodemailer.createTransport(config.url) : undefined;
+  return async function sendEmail(input: { envelope: NotificationEnvelope; to: string[] }): Promise<{ sent: number }> {
+    if (!transport || !config || input.to.length === 0) return { sent: 0 };
+    const message = renderEmail(input.envelope);
+    if (!message) return { sent: 0 };
+    await transport.sendMail({
+      from: config.from,
+      to: input.to,
+      subject: message.subject,
+      text: message.text,
+      // The same id on every retry, so mail clients recognise a duplicate.
+      messageId: `<${input.envelope.id.replace(/[^A-Za-z0-9._:-]/g, '-')}@waakvlam>`,
+    });
+    return { sent: input.to.length };
+  };
+}
