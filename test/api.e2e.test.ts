@@ -10,6 +10,7 @@ import { createApp } from '../api/app.js';
 import { createWorker } from '../worker/worker.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
+import { settle } from './helpers/driver.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -38,8 +39,11 @@ function expectProblem(res: request.Response, status: number, type: string) {
   expect(typeof res.body.title).toBe('string');
 }
 
+/** History length once the background notification deliveries are done, so only requests change it. */
 async function historyLength(workflowId: string): Promise<number> {
-  return (await env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
+  const handle = env.client.workflow.getHandle(workflowId);
+  await settle(handle);
+  return (await handle.fetchHistory()).events?.length ?? 0;
 }
 
 async function exists(workflowId: string): Promise<boolean> {

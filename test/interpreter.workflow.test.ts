@@ -3,7 +3,7 @@
  * breakthrough route through every phase into and out of aftercare, months skipped; a relapse re-opening the
  * trajectory; step completion refused for steps that are not open; continue-as-new keeping the state.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
@@ -20,11 +20,17 @@ import type { Definition } from '../definitions/schema.js';
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
 
+// The bundle is built once per file; each test gets its own time-skipping server, so one test's timers (escalation
+// ladders of trajectories it leaves behind) never hold another test's clock.
 beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+  bundle = await bundleWorkflows();
 });
 
-afterAll(async () => {
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+});
+
+afterEach(async () => {
   await env?.teardown();
 });
 
@@ -38,11 +44,12 @@ async function withTrajectory<T>(fn: (d: Driver) => Promise<T>, extra: { maxHist
       taskQueue,
       args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject(), ...extra }],
     });
+    const driver = new Driver(env, handle);
     try {
-      return await fn(new Driver(env, handle));
+      return await fn(driver);
     } finally {
-      // Leave nothing running: a workflow with pending work and no worker holds the test server's clock.
-      await handle.terminate('test finished').catch(() => undefined);
+      // Leave nothing running: an activity cut off by the worker's shutdown holds the test server's clock.
+      await driver.settle().catch(() => undefined);
     }
   });
 }
@@ -225,13 +232,11 @@ describe('gezinstraject on the interpreter', () => {
       namespace: 'default',
       taskQueue,
       workflowBundle: bundle,
-      overrides: {
-        activities: {
-          async lookupTeam(input: { wijk: string }) {
-            calls.push(input);
-            if (calls.length === 1) throw new Error('directory briefly unavailable');
-            return { team: `team-${input.wijk}` };
-          },
+      extraActivities: {
+        async lookupTeam(input: { wijk: string }) {
+          calls.push(input);
+          if (calls.length === 1) throw new Error('directory briefly unavailable');
+          return { team: `team-${input.wijk}` };
         },
       },
     });
@@ -248,6 +253,7 @@ describe('gezinstraject on the interpreter', () => {
       expect(state.openSteps.map((s) => s.id)).toEqual(['act']);
       expect(state.incidents).toEqual([]);
       expect(calls).toEqual([{ wijk: 'noord' }, { wijk: 'noord' }]);
+      await d.settle();
     });
   });
 });

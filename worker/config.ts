@@ -41,6 +41,18 @@ const EnvSchema = z.object({
   PORT: port.default(3000),
   /** Interface the API binds to. Default 0.0.0.0. */
   HOST: z.string().min(1).default('0.0.0.0'),
+  /** Path of the directory file (who holds which role, per municipality). Unset: nobody is e-mailed. */
+  WAAKVLAM_DIRECTORY: optionalText,
+  /** Webhook receiver URL for notifications (CloudEvents). Unset: no webhooks. */
+  WAAKVLAM_WEBHOOK_URL: optionalText,
+  /** Standard Webhooks signing secret, `whsec_<base64>`. Required with WAAKVLAM_WEBHOOK_URL. */
+  WAAKVLAM_WEBHOOK_SECRET: optionalText,
+  /** CloudEvent `source` URN. Default `urn:nld:gemeente:<municipality>:waakvlam`. */
+  WAAKVLAM_EVENT_SOURCE: optionalText,
+  /** SMTP URL for e-mail, e.g. `smtp://mail.gemeente.example:587`. Unset: no e-mail. */
+  SMTP_URL: optionalText,
+  /** Sender of e-mail. Default `Waakvlam <waakvlam@localhost>`. */
+  SMTP_FROM: z.string().min(1).default('Waakvlam <waakvlam@localhost>'),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -58,6 +70,11 @@ export interface Config {
   temporal: TemporalConfig;
   devServer: { port: number; uiPort: number; ip: string; dbFile: string };
   api: { port: number; host: string };
+  notifications: {
+    directoryFile?: string;
+    webhook?: { url: string; secret: string; source?: string };
+    email?: { url: string; from: string };
+  };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
 }
 
@@ -79,7 +96,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (Boolean(e.TEMPORAL_TLS_CERT) !== Boolean(e.TEMPORAL_TLS_KEY)) {
     throw new ConfigError('invalid configuration:\n  TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY must be set together');
   }
+  if (Boolean(e.WAAKVLAM_WEBHOOK_URL) !== Boolean(e.WAAKVLAM_WEBHOOK_SECRET)) {
+    throw new ConfigError('invalid configuration:\n  WAAKVLAM_WEBHOOK_URL and WAAKVLAM_WEBHOOK_SECRET must be set together');
+  }
+  if (e.WAAKVLAM_WEBHOOK_SECRET && !/^whsec_[A-Za-z0-9+/=]{16,}$/.test(e.WAAKVLAM_WEBHOOK_SECRET)) {
+    throw new ConfigError('invalid configuration:\n  WAAKVLAM_WEBHOOK_SECRET: must be whsec_ followed by a base64 key');
+  }
   return {
+    notifications: {
+      ...(e.WAAKVLAM_DIRECTORY ? { directoryFile: e.WAAKVLAM_DIRECTORY } : {}),
+      ...(e.WAAKVLAM_WEBHOOK_URL && e.WAAKVLAM_WEBHOOK_SECRET
+        ? { webhook: { url: e.WAAKVLAM_WEBHOOK_URL, secret: e.WAAKVLAM_WEBHOOK_SECRET, ...(e.WAAKVLAM_EVENT_SOURCE ? { source: e.WAAKVLAM_EVENT_SOURCE } : {}) } }
+        : {}),
+      ...(e.SMTP_URL ? { email: { url: e.SMTP_URL, from: e.SMTP_FROM } } : {}),
+    },
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -6,7 +6,7 @@ import { loadConfig, ConfigError } from './config.js';
 import { connectClient, connectWorker } from './connection.js';
 import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
-import { createWorker } from './worker.js';
+import { activityDepsFrom, createWorker } from './worker.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   await operator.connection.close();
 
   const connection = await connectWorker(temporal);
-  const worker = await createWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue });
+  const worker = await createWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activityDeps: activityDepsFrom(config.notifications) });
   const stop = () => worker.shutdown();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

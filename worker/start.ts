@@ -14,7 +14,7 @@ import { connectClient, connectWorker } from './connection.js';
 import { startDevServer, type RunningDevServer } from './dev-server.js';
 import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
-import { createWorker } from './worker.js';
+import { activityDepsFrom, createWorker } from './worker.js';
 import { createApp } from '../api/app.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { ACTIVITY_NAMES } from '../activities/index.js';
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   if (added.length) logger.info({ added }, 'registered search attributes');
 
   const workerConnection = await connectWorker(temporal);
-  const worker = await createWorker({ connection: workerConnection, namespace: temporal.namespace, taskQueue: temporal.taskQueue });
+  const worker = await createWorker({ connection: workerConnection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activityDeps: activityDepsFrom(config.notifications) });
   const workerRun = worker.run();
   stops.push(async () => {
     worker.shutdown();

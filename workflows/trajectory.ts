@@ -154,7 +154,8 @@ const serviceActivities = proxyActivities<ServiceActivities>({
 /** Notifications are retried until delivered (a receiver down for days still gets each event, once, by id). */
 const notifications = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', maximumAttempts: 0, nonRetryableErrorTypes: ['WebhookGone'] },
+  // No maximumAttempts: unlimited.
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['WebhookGone'] },
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -390,7 +391,10 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
       await Promise.all([notifications.deliverWebhook(envelope), to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
     };
     run()
-      .catch(() => undefined) // retried without end; only a non-retryable refusal (410 Gone) gets here
+      // Retried without end; only a non-retryable refusal (410 Gone) gets here: kept as an incident.
+      .catch((err: unknown) => {
+        engine.state.incidents.push({ at: now(), node: `notification:${envelope.id}`, message: err instanceof Error ? err.message : String(err) });
+      })
       .finally(() => {
         deliveries--;
         dirty = true;

@@ -44,8 +44,30 @@ export class Driver {
     await this.state();
   }
 
+  /**
+   * Waits until the workflow has no activity in flight (notifications are delivered in the background). A test ends
+   * only then: stopping a worker mid-activity leaves the time-skipping server's clock locked.
+   */
+  async settle(timeoutMs = 15_000): Promise<void> {
+    await settle(this.handle, timeoutMs);
+  }
+
   async phase(): Promise<string | null> {
     return (await this.state()).phase?.id ?? null;
+  }
+}
+
+/** Waits until a workflow has no pending activities (or is closed). */
+export async function settle(
+  handle: { describe(): Promise<{ status: { name: string }; raw: { pendingActivities?: unknown[] | null; pendingWorkflowTask?: unknown } }> },
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const d = await handle.describe();
+    if (d.status.name !== 'RUNNING' || ((d.raw.pendingActivities ?? []).length === 0 && !d.raw.pendingWorkflowTask)) return;
+    if (Date.now() > deadline) throw new Error(`activities still pending after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
