@@ -27,7 +27,8 @@ async function replay(workflowsPath: string) {
 
 describe('replay of recorded trajectories', () => {
   it('has recorded histories to replay', () => {
-    expect(fixtures).toEqual(['marianne-full.json', 'relapse-open.json']);
+    // Histories from before escalation existed (patched out) and with it: both must keep replaying.
+    expect(fixtures).toEqual(['marianne-full-pre-escalation.json', 'marianne-full.json', 'relapse-open-pre-escalation.json', 'relapse-open.json']);
   });
 
   it('replays every recorded history against the current workflow code', async () => {
