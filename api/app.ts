@@ -6,11 +6,28 @@ import express, { type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { closeUpdate, completeStepUpdate, getStateQuery, reportEventSignal, trajectoryWorkflow } from '../workflows/trajectory.js';
+import {
+  acknowledgeEscalationUpdate,
+  closeUpdate,
+  completeStepUpdate,
+  decideEscalationUpdate,
+  getStateQuery,
+  pauseUpdate,
+  reportEventSignal,
+  rescheduleUpdate,
+  resumeUpdate,
+  trajectoryWorkflow,
+} from '../workflows/trajectory.js';
 import type { DefinitionRegistry } from '../definitions/registry.js';
 import { didYouMean } from '../definitions/validate.js';
 import { fieldErrors, notFoundHandler, problemHandler, ProblemError } from './problem.js';
 import {
+  AcknowledgeRequest,
+  DecisionRequest,
+  EscalationId,
+  PauseRequest,
+  RescheduleRequest,
+  ResumeRequest,
   CloseTrajectoryRequest,
   CompleteStepRequest,
   ReportEventRequest,
@@ -61,7 +78,8 @@ async function translateTemporalError(client: Client, err: unknown, id: string):
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { type?: string; message?: string } | undefined;
     if (cause?.type === 'TrajectoryClosed') throw new ProblemError('conflict', cause.message);
-    if (cause?.type === 'StepNotOpen') throw new ProblemError('conflict', cause.message);
+    if (cause?.type === 'StepNotOpen' || cause?.type === 'EscalationResolved') throw new ProblemError('conflict', cause.message);
+    if (cause?.type === 'EscalationNotFound') throw new ProblemError('not-found', cause.message);
     throw new ProblemError('unprocessable', cause?.message ?? err.message);
   }
   throw err;
@@ -204,6 +222,37 @@ export function createApp(opts: AppOptions): express.Express {
     }
     res.status(202).json({ accepted: true, event: body.event });
   });
+
+  /** Runs a validated update on a trajectory and answers with its result (or the mapped refusal). */
+  const updateRoute = <B>(path: string, schema: z.ZodType<B>, run: (req: Request, body: B) => { update: any; args: unknown }) => {
+    app.post(path, requireJson, async (req, res) => {
+      const id = idParam(req);
+      const body = parse(schema, req.body, 'body');
+      const { update, args } = run(req, body);
+      try {
+        const state = await client.workflow.getHandle(id).executeUpdate(update, { args: [args] });
+        res.json({ id, ...(state as object) });
+      } catch (err) {
+        await translateTemporalError(client, err, id);
+      }
+    });
+  };
+  const escalationParam = (req: Request) => parse(z.object({ escalationId: EscalationId }), { escalationId: req.params.escalationId }, 'params').escalationId;
+
+  updateRoute('/v1/trajectories/:id/escalations/:escalationId/acknowledge', AcknowledgeRequest, (req, body) => ({
+    update: acknowledgeEscalationUpdate,
+    args: { escalationId: escalationParam(req), ...body },
+  }));
+  updateRoute('/v1/trajectories/:id/escalations/:escalationId/decisions', DecisionRequest, (req, body) => ({
+    update: decideEscalationUpdate,
+    args: { escalationId: escalationParam(req), decision: body },
+  }));
+  updateRoute('/v1/trajectories/:id/pause', PauseRequest, (_req, body) => ({ update: pauseUpdate, args: body }));
+  updateRoute('/v1/trajectories/:id/resume', ResumeRequest, (_req, body) => ({ update: resumeUpdate, args: body }));
+  updateRoute('/v1/trajectories/:id/steps/:stepId/reschedule', RescheduleRequest, (req, body) => ({
+    update: rescheduleUpdate,
+    args: { stepId: parse(z.object({ stepId: StepId }), { stepId: req.params.stepId }, 'params').stepId, ...body },
+  }));
 
   app.post('/v1/trajectories/:id/close', requireJson, async (req, res) => {
     const id = idParam(req);

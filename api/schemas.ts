@@ -66,3 +66,23 @@ export const TrajectoryId = z.string().regex(/^GM\d{4}-[A-Za-z0-9][A-Za-z0-9._-]
 export function trajectoryId(municipality: string, caseRef: string): string {
   return `${municipality}-${caseRef}`;
 }
+
+const By = z.string().min(1).max(128);
+const Reason = z.string().trim().min(1).max(1000);
+const Instant = z.iso.datetime({ offset: true });
+
+export const AcknowledgeRequest = z.strictObject({ acknowledgedBy: By });
+
+export const DecisionRequest = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('breakthrough'), budget: z.number().nonnegative().optional(), mandateHolder: z.string().min(1).max(128).optional(), decidedBy: By, reason: Reason }),
+  z.strictObject({ type: z.literal('new-deadline'), dueAt: Instant, decidedBy: By, reason: Reason }),
+  z.strictObject({ type: z.literal('reassign'), owner: z.string().min(1).max(64), decidedBy: By, reason: Reason }),
+  z.strictObject({ type: z.literal('instruction'), text: z.string().trim().min(1).max(2000), decidedBy: By, reason: Reason }),
+]);
+
+export const PauseRequest = z.strictObject({ stepId: z.string().min(1).max(140).optional(), reason: Reason, by: By });
+export const ResumeRequest = z.strictObject({ stepId: z.string().min(1).max(140).optional(), by: By });
+export const RescheduleRequest = z.strictObject({ dueAt: Instant, reason: Reason, by: By });
+
+/** An escalation id: `<step id>@<level>` or `contact@<level>#<n>`, optionally `#n`. */
+export const EscalationId = z.string().regex(/^[A-Za-z0-9._/#-]+@\d+(?:#\d+)?$/, 'is not an escalation id');

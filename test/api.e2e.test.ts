@@ -11,6 +11,8 @@ import { createWorker } from '../worker/worker.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
 import { settle } from './helpers/driver.js';
+import { validateDefinition } from '../definitions/validate.js';
+import { DefinitionRegistry } from '../definitions/registry.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -177,6 +179,64 @@ describe('API end to end', () => {
     await request(app).post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact' }).expect(202);
     const state = await request(app).get(`/v1/trajectories/${id}`);
     expect(Object.keys(state.body.lastEventAt)).toEqual(['family-contact']);
+  });
+
+  it('records escalation decisions, pauses, resumes and reschedules through the API', async () => {
+    // A definition with a deadline of seconds, so the dev server's real clock reaches the ladder during the test.
+    const quick = validateDefinition(
+      {
+        id: 'snel',
+        version: 1,
+        name: 'Snel',
+        roles: [{ id: 'regisseur', name: 'Regisseur' }, { id: 'teamleider', name: 'Teamleider' }],
+        escalationPolicies: { kort: { levels: [{ role: 'owner', after: 'PT0S' }, { role: 'teamleider', after: 'PT1H' }] } },
+        defaultEscalationPolicy: 'kort',
+        phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due: 'PT1S', next: 'y' }, { id: 'y', type: 'userTask', owner: 'regisseur', due: 'P1D', next: 'e' }, { id: 'e', type: 'end' }] }],
+      },
+      { activities: [] },
+    );
+    const registry = new DefinitionRegistry();
+    if (quick.ok) registry.register(quick.definition);
+    const quickApp = createApp({ client: env.client, definitions: registry, taskQueue, logger: pino({ level: 'silent' }) });
+    const caseRef = uniqueId('ZAAK');
+    const id = `GM0363-${caseRef}`;
+    await request(quickApp).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363', definitionId: 'snel' }).expect(201);
+    let state: any;
+    for (let i = 0; i < 100 && !(state?.escalations?.length > 0); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = (await request(quickApp).get(`/v1/trajectories/${id}`)).body;
+    }
+    expect(state.escalations[0]).toMatchObject({ id: 'x@0', level: 0, role: 'regisseur' });
+
+    const ack = await request(quickApp).post(`/v1/trajectories/${id}/escalations/x@0/acknowledge`).send({ acknowledgedBy: 'regisseur-1' });
+    expect(ack.status).toBe(200);
+    expect(ack.body.escalations[0]).toMatchObject({ acknowledgedBy: 'regisseur-1' });
+    const newDue = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
+    const decided = await request(quickApp)
+      .post(`/v1/trajectories/${id}/escalations/x@0/decisions`)
+      .send({ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' });
+    expect(decided.status).toBe(200);
+    expect(decided.body.escalations[0]).toMatchObject({ resolution: 'new deadline', decisions: [{ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' }] });
+    expect(decided.body.openSteps[0].dueAt).toBe(newDue);
+
+    // Refusals change nothing: a decision on a resolved escalation, an unknown escalation, a bad decision body.
+    const before = await historyLength(id);
+    expectProblem(await request(quickApp).post(`/v1/trajectories/${id}/escalations/x@0/decisions`).send({ type: 'instruction', text: 'x', decidedBy: 'y', reason: 'z' }), 409, 'conflict');
+    expectProblem(await request(quickApp).post(`/v1/trajectories/${id}/escalations/x@7/acknowledge`).send({ acknowledgedBy: 'y' }), 404, 'not-found');
+    const bad = await request(quickApp).post(`/v1/trajectories/${id}/escalations/x@0/decisions`).send({ type: 'doorbraak', decidedBy: 'y', reason: 'z' });
+    expectProblem(bad, 400, 'invalid-request');
+    expect(await historyLength(id)).toBe(before);
+
+    const paused = await request(quickApp).post(`/v1/trajectories/${id}/pause`).send({ reason: 'gezin in het buitenland', by: 'regisseur-1' });
+    expect(paused.body.paused).toMatchObject({ reason: 'gezin in het buitenland', by: 'regisseur-1' });
+    expectProblem(await request(quickApp).post(`/v1/trajectories/${id}/pause`).send({ reason: 'nogmaals', by: 'regisseur-1' }), 422, 'unprocessable');
+    const resumed = await request(quickApp).post(`/v1/trajectories/${id}/resume`).send({ by: 'regisseur-1' });
+    expect(resumed.body.paused).toBeUndefined();
+    expect(Date.parse(resumed.body.openSteps[0].dueAt)).toBeGreaterThan(Date.parse(newDue));
+
+    const later = new Date(Date.now() + 14 * 24 * 3600 * 1000).toISOString();
+    const moved = await request(quickApp).post(`/v1/trajectories/${id}/steps/x/reschedule`).send({ dueAt: later, reason: 'MDO verzet', by: 'regisseur-1' });
+    expect(moved.body.openSteps[0]).toMatchObject({ dueAt: later, reschedules: expect.arrayContaining([expect.objectContaining({ reason: 'MDO verzet', by: 'regisseur-1' })]) });
   });
 
   it('refuses an unknown definition with a suggestion', async () => {

@@ -121,8 +121,8 @@ export const completeStepUpdate = defineUpdate<
 /** Signal: an event from the case system (family contact, plan agreed, relapse signal…). */
 export const reportEventSignal = defineSignal<[{ event: string; payload?: unknown; reportedBy?: string }]>('reportEvent');
 
-/** Update: acknowledge an escalation (who has seen it). */
-export const acknowledgeEscalationUpdate = defineUpdate<unknown, [{ escalationId: string; acknowledgedBy: string }]>('acknowledgeEscalation');
+/** Update: acknowledge an escalation (who has seen it). These updates answer with the trajectory's new state. */
+export const acknowledgeEscalationUpdate = defineUpdate<TrajectoryView, [{ escalationId: string; acknowledgedBy: string }]>('acknowledgeEscalation');
 
 /** Update: decide on an escalation: breakthrough, new deadline (ISO 8601 `dueAt`), reassign or instruction. */
 export type DecisionRequest =
@@ -130,16 +130,16 @@ export type DecisionRequest =
   | { type: 'new-deadline'; dueAt: string; decidedBy: string; reason: string }
   | { type: 'reassign'; owner: string; decidedBy: string; reason: string }
   | { type: 'instruction'; text: string; decidedBy: string; reason: string };
-export const decideEscalationUpdate = defineUpdate<unknown, [{ escalationId: string; decision: DecisionRequest }]>('decideEscalation');
+export const decideEscalationUpdate = defineUpdate<TrajectoryView, [{ escalationId: string; decision: DecisionRequest }]>('decideEscalation');
 
 /** Update: pause a step's clock, or the whole trajectory's when `stepId` is absent (opschorting), with a reason. */
-export const pauseUpdate = defineUpdate<unknown, [{ stepId?: string; reason: string; by: string }]>('pause');
+export const pauseUpdate = defineUpdate<TrajectoryView, [{ stepId?: string; reason: string; by: string }]>('pause');
 
 /** Update: resume a paused step, or the whole trajectory; timers continue with the time they had left. */
-export const resumeUpdate = defineUpdate<unknown, [{ stepId?: string; by: string }]>('resume');
+export const resumeUpdate = defineUpdate<TrajectoryView, [{ stepId?: string; by: string }]>('resume');
 
 /** Update: move a step's deadline (ISO 8601 `dueAt`) with a reason; its ladder restarts from it. */
-export const rescheduleUpdate = defineUpdate<unknown, [{ stepId: string; dueAt: string; reason: string; by: string }]>('reschedule');
+export const rescheduleUpdate = defineUpdate<TrajectoryView, [{ stepId: string; dueAt: string; reason: string; by: string }]>('reschedule');
 
 /** Update: close the trajectory with a reason. Rejected (history untouched) when it is already closed. */
 export const closeUpdate = defineUpdate<TrajectoryView, [{ reason: string; closedBy?: string }]>('close');
@@ -276,9 +276,9 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     setHandler(
       update as never,
       ((args: A) => {
-        const result = run(args, false);
+        run(args, false);
         dirty = true;
-        return result;
+        return view(engine, input, runs);
       }) as never,
       { validator: ((args: A) => rejecting(() => void run(args, true))) as never },
     );
