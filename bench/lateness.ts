@@ -2,9 +2,11 @@
  * `npm run bench` (second part): with a few thousand trajectories open on the dev server, how late each escalation
  * notification reaches a webhook receiver, against the instant its ladder level was due. Target: p99 ≤ 2 s.
  *
- * Every trajectory has one step due BENCH_DUE_SECONDS after its start (default 120), escalating to its owner at the
- * due date; the receiver (loopback HTTP, in this process) notes when each `escalation.raised` arrives.
- * Options (environment): BENCH_TRAJECTORIES (default 2000), BENCH_DUE_SECONDS, BENCH_CONCURRENCY (default 20).
+ * All trajectories are started first; their steps fall due spread evenly over BENCH_SPREAD_SECONDS (default 60),
+ * starting BENCH_DUE_SECONDS (default 60) after the run began, each escalating to its owner at its due date. The
+ * receiver (loopback HTTP, in this process) notes when each `escalation.raised` arrives.
+ * Options (environment): BENCH_TRAJECTORIES (default 2000), BENCH_DUE_SECONDS, BENCH_SPREAD_SECONDS,
+ * BENCH_CONCURRENCY (default 20).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,7 +20,8 @@ import { trajectoryWorkflow } from '../workflows/trajectory.js';
 import { createWorker } from '../worker/worker.js';
 
 const TRAJECTORIES = Number(process.env.BENCH_TRAJECTORIES ?? 2000);
-const DUE_SECONDS = Number(process.env.BENCH_DUE_SECONDS ?? 120);
+const DUE_SECONDS = Number(process.env.BENCH_DUE_SECONDS ?? 60);
+const SPREAD_SECONDS = Number(process.env.BENCH_SPREAD_SECONDS ?? 60);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const SECRET = `whsec_${Buffer.from('waakvlam-bench-secret-0123456789').toString('base64')}`;
 
@@ -37,7 +40,7 @@ function definition(): Definition {
           name: 'A',
           start: 'x',
           nodes: [
-            { id: 'x', type: 'userTask', owner: 'regisseur', due: `PT${DUE_SECONDS}S`, next: 'e' },
+            { id: 'x', type: 'userTask', owner: 'regisseur', due: { date: 'deadline' }, next: 'e' },
             { id: 'e', type: 'end' },
           ],
         },
@@ -83,7 +86,7 @@ async function main(): Promise<void> {
     activityDeps: { webhook: { url, secret: SECRET } },
   });
   const def = definition();
-  console.log(`lateness bench: ${TRAJECTORIES} trajectories, each escalating ${DUE_SECONDS} s after its start`);
+  console.log(`lateness bench: ${TRAJECTORIES} trajectories open, escalations due from ${DUE_SECONDS} s over ${SPREAD_SECONDS} s`);
   await worker.runUntil(async () => {
     const t0 = Date.now();
     let next = 0;
@@ -91,16 +94,17 @@ async function main(): Promise<void> {
       Array.from({ length: CONCURRENCY }, async () => {
         while (next < TRAJECTORIES) {
           const i = next++;
+          const deadline = new Date(t0 + (DUE_SECONDS + (SPREAD_SECONDS * i) / TRAJECTORIES) * 1000).toISOString();
           await env.client.workflow.start(trajectoryWorkflow, {
             workflowId: `bench-lateness-${t0}-${i}`,
             taskQueue: 'bench-lateness',
-            args: [{ caseRef: `B-${i}`, municipality: 'GM0363', definition: def }],
+            args: [{ caseRef: `B-${i}`, municipality: 'GM0363', definition: def, data: { deadline } }],
           });
         }
       }),
     );
     console.log(`  started ${TRAJECTORIES} in ${((Date.now() - t0) / 1000).toFixed(1)} s; waiting for the escalations`);
-    const deadline = Date.now() + (DUE_SECONDS + 120) * 1000;
+    const deadline = t0 + (DUE_SECONDS + SPREAD_SECONDS + 120) * 1000;
     while (lateness.length < TRAJECTORIES && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
   });
   await env.teardown();
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
   const result = {
     bench: 'escalation-lateness',
     trajectories: TRAJECTORIES,
+    spreadSeconds: SPREAD_SECONDS,
     received: sorted.length,
     medianMs: pct(sorted, 50),
     p99Ms: pct(sorted, 99),
