@@ -27,8 +27,16 @@ async function replay(workflowsPath: string) {
 
 describe('replay of recorded trajectories', () => {
   it('has recorded histories to replay', () => {
-    // Histories from before escalation existed (patched out) and with it: both must keep replaying.
-    expect(fixtures).toEqual(['marianne-full-pre-escalation.json', 'marianne-full.json', 'relapse-open-pre-escalation.json', 'relapse-open.json']);
+    // Histories from each version of the workflow's commands (before escalation, escalation v1, the fast
+    // notification path): all must keep replaying.
+    expect(fixtures).toEqual([
+      'marianne-full-escalation-v1.json',
+      'marianne-full-pre-escalation.json',
+      'marianne-full.json',
+      'relapse-open-escalation-v1.json',
+      'relapse-open-pre-escalation.json',
+      'relapse-open.json',
+    ]);
   });
 
   it('replays every recorded history against the current workflow code', async () => {

@@ -13,6 +13,7 @@ import {
   defineSignal,
   defineUpdate,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -57,6 +58,8 @@ export interface TrajectoryInput {
   state?: EngineState;
   /** Set by continue-as-new: how many runs came before this one. */
   runs?: number;
+  /** Set by continue-as-new: whether this trajectory delivers notifications on the fast path. */
+  fastDelivery?: boolean;
 }
 
 /** A trajectory's state as the query returns it. Times are ISO 8601 strings. */
@@ -158,6 +161,9 @@ const notifications = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['WebhookGone'] },
 });
 
+/** The directory lookup is in memory on the worker: a local activity, no round trip through the server. */
+const lookups = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 function toDecision(request: DecisionRequest): DecisionInput {
@@ -243,6 +249,8 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
   const engine = input.state
     ? new TrajectoryEngine(input.definition, input.state)
     : TrajectoryEngine.start(input.definition, input.data ?? {}, now(), { escalations: patched('escalation-ladder-v1') });
+  // Later delivery path: webhook at once, recipients by local activity (continue-as-new carries the choice).
+  const fastDelivery = input.fastDelivery ?? patched('notification-fast-path-v1');
   const runs = input.runs ?? 0;
   let dirty = false;
   
@@ -379,7 +387,20 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
       data: Object.fromEntries(Object.entries(n.data).filter(([k]) => k !== 'recipients')),
     };
     deliveries++;
+    const runFast = async () => {
+      const webhook = notifications.deliverWebhook(envelope);
+      let to: string[] = [];
+      if (n.type === 'escalation.raised') {
+        const e = n.data.escalation as { id: string; role: string; organisation: string };
+        to = await lookups.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
+        engine.recordRecipients(e.id, to);
+      } else if (n.type === 'escalation.resolved') {
+        to = (n.data.recipients as string[] | undefined) ?? [];
+      }
+      await Promise.all([webhook, to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
+    };
     const run = async () => {
+      if (fastDelivery) return runFast();
       let to: string[] = [];
       if (n.type === 'escalation.raised') {
         const e = n.data.escalation as { id: string; role: string; organisation: string };
@@ -415,6 +436,7 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
         ...input,
         state: engine.state,
         runs: runs + 1,
+        fastDelivery,
       });
     }
 
