@@ -387,29 +387,20 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
       data: Object.fromEntries(Object.entries(n.data).filter(([k]) => k !== 'recipients')),
     };
     deliveries++;
-    const runFast = async () => {
-      const webhook = notifications.deliverWebhook(envelope);
-      let to: string[] = [];
-      if (n.type === 'escalation.raised') {
-        const e = n.data.escalation as { id: string; role: string; organisation: string };
-        to = await lookups.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
-        engine.recordRecipients(e.id, to);
-      } else if (n.type === 'escalation.resolved') {
-        to = (n.data.recipients as string[] | undefined) ?? [];
-      }
-      await Promise.all([webhook, to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
-    };
     const run = async () => {
-      if (fastDelivery) return runFast();
+      // The fast path sends the webhook at once and looks recipients up by local activity; trajectories from before
+      // it replay the old order (directory activity first, then webhook and e-mail).
+      const early = fastDelivery ? notifications.deliverWebhook(envelope) : undefined;
+      const lookup = fastDelivery ? lookups : notifications;
       let to: string[] = [];
       if (n.type === 'escalation.raised') {
         const e = n.data.escalation as { id: string; role: string; organisation: string };
-        to = await notifications.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
+        to = await lookup.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
         engine.recordRecipients(e.id, to);
       } else if (n.type === 'escalation.resolved') {
         to = (n.data.recipients as string[] | undefined) ?? [];
       }
-      await Promise.all([notifications.deliverWebhook(envelope), to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
+      await Promise.all([early ?? notifications.deliverWebhook(envelope), to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
     };
     run()
       // Retried without end; only a non-retryable refusal (410 Gone) gets here: kept as an incident.
