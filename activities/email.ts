@@ -14,6 +14,17 @@ export interface EmailConfig {
   from: string;
 }
 
+const RESOLUTIONS: Record<string, string> = {
+  'step-completed': 'de stap is afgerond',
+  'step-cancelled': 'de stap is vervallen',
+  'new-deadline': 'er is een nieuwe termijn afgesproken',
+  reassigned: 'de stap is bij een andere eigenaar belegd',
+  'contact-recorded': 'er is weer contact met het gezin',
+  'watch-ended': 'het contacttoezicht is beëindigd (nazorg)',
+  'watch-started': 'het contacttoezicht is opnieuw begonnen',
+  'trajectory-closed': 'het traject is afgesloten',
+};
+
 const LEVELS = ['herinnering aan de eigenaar', 'teamleider', 'management van de betrokken organisatie', 'wethouder'];
 
 const dateNl = (iso: string) =>
@@ -67,7 +78,7 @@ export function renderEmail(envelope: NotificationEnvelope, now = Date.now()): {
       text: [
         'Beste ontvanger,',
         '',
-        `De escalatie waarover u eerder bericht kreeg, is opgelost: ${String(envelope.data.resolution)}.`,
+        `De escalatie waarover u eerder bericht kreeg, is opgelost: ${RESOLUTIONS[String(envelope.data.resolution)] ?? String(envelope.data.resolution)}.`,
         '',
         `Traject:        ${envelope.trajectoryId}`,
         `Stap:           ${list[0]?.stepName}${list[0]?.stepId ? ` (${list[0].stepId})` : ''}`,

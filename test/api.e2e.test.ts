@@ -216,7 +216,7 @@ describe('API end to end', () => {
       .post(`/v1/trajectories/${id}/escalations/x@0/decisions`)
       .send({ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' });
     expect(decided.status).toBe(200);
-    expect(decided.body.escalations[0]).toMatchObject({ resolution: 'new deadline', decisions: [{ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' }] });
+    expect(decided.body.escalations[0]).toMatchObject({ resolution: 'new-deadline', decisions: [{ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' }] });
     expect(decided.body.openSteps[0].dueAt).toBe(newDue);
 
     // Refusals change nothing: a decision on a resolved escalation, an unknown escalation, a bad decision body.

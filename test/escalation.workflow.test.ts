@@ -158,7 +158,7 @@ describe('escalation', () => {
       await d.complete('housing', undefined, 'corporatie-medewerker-4');
       const state = await d.state();
       const records = state.escalations.filter((e) => e.stepId === 'housing');
-      expect(records.map((r) => r.resolution)).toEqual(['step completed', 'step completed', 'step completed', 'step completed']);
+      expect(records.map((r) => r.resolution)).toEqual(['step-completed', 'step-completed', 'step-completed', 'step-completed']);
       expect(records[3]!.decisions).toEqual([
         expect.objectContaining({ type: 'breakthrough', budget: 2500, mandateHolder: 'wethouder', decidedBy: 'wethouder-1', reason: 'urgentieverklaring' }),
       ]);

@@ -62,6 +62,10 @@ export interface EscalationRecord {
   id: string;
   kind: 'step' | 'contact';
   stepId: string | null;
+  /** The definition's node id of the step (null for the contact watch). */
+  nodeId: string | null;
+  /** True when the step is an element of a multi-instance (its id then carries data from the trajectory). */
+  instance?: boolean;
   stepName: string;
   level: number;
   /** Role that hears this level (`owner` resolved to the step's owner). */
@@ -127,8 +131,8 @@ export interface Incident {
 
 type Wait =
   | { kind: 'task'; stepIds: string[] }
-  | { kind: 'timer'; at: number; cycle?: boolean }
-  | { kind: 'event'; event: string; timeoutAt?: number }
+  | { kind: 'timer'; at: number; cycle?: boolean; since?: number }
+  | { kind: 'event'; event: string; timeoutAt?: number; since?: number }
   | { kind: 'join' }
   | { kind: 'activity' }
   | { kind: 'incident' };
@@ -186,6 +190,12 @@ export interface EngineState {
   pendingActivities: ActivityRequest[];
   /** Escalation ladders run (set once at start; old trajectories replay without them). */
   escalationsEnabled?: boolean;
+  /**
+   * Revision of the escalation behaviour this trajectory runs (set once at start, so running trajectories keep
+   * theirs): 1, the first; 2 adds pause arithmetic for clocks set during a pause, the end of the contact watch in
+   * unwatched phases, and resolution notices for recipients known only after resolution.
+   */
+  escalationRevision?: number;
   escalations?: EscalationRecord[];
   /** Notifications not yet handed to the workflow. */
   outbox?: Notification[];
@@ -193,7 +203,7 @@ export interface EngineState {
   /** The whole trajectory's clock, while paused. */
   paused?: { at: number; reason: string; by: string };
   /** The contact watch: when the next contact is due and its ladder. */
-  contact?: { dueAt: number; ladder?: Ladder; stalls: number };
+  contact?: { dueAt: number; ladder?: Ladder; stalls: number; since?: number };
 }
 
 /** A request the engine refuses (unknown step, closed trajectory…); `type` is stable for API mapping. */
@@ -227,7 +237,12 @@ export class TrajectoryEngine {
   }
 
   /** A new trajectory in its first phase (or a later one, when entry conditions skip the first). */
-  static start(definition: Definition, data: Record<string, unknown>, now: number, opts: { escalations?: boolean } = {}): TrajectoryEngine {
+  static start(
+    definition: Definition,
+    data: Record<string, unknown>,
+    now: number,
+    opts: { escalations?: boolean; escalationRevision?: number } = {},
+  ): TrajectoryEngine {
     const engine = new TrajectoryEngine(definition, {
       status: 'open',
       startedAt: now,
@@ -248,6 +263,7 @@ export class TrajectoryEngine {
       incidents: [],
       pendingActivities: [],
       escalationsEnabled: opts.escalations ?? false,
+      escalationRevision: opts.escalationRevision ?? 2,
       escalations: [],
       outbox: [],
       notificationSeq: 0,
@@ -337,7 +353,7 @@ export class TrajectoryEngine {
     this.clock = now;
     let effect: EventRecord['effect'] = 'recorded';
     if (this.state.status === 'open') {
-      if (this.definition.contactWatch?.event === event && this.state.contact) this.resetContact(now, 'contact recorded');
+      if (this.definition.contactWatch?.event === event && this.state.contact) this.resetContact(now, 'contact-recorded');
       const handler = this.handlerFor(event, payload);
       if (handler) {
         if (handler.relapse) this.notify('relapse.signalled', now, { event, from: this.state.phase, to: handler.target.phase });
@@ -412,6 +428,11 @@ export class TrajectoryEngine {
 
   // ---- escalation -----------------------------------------------------------------------------------------------
 
+  /** Whether this trajectory runs escalation revision 2 (see {@link EngineState.escalationRevision}). */
+  private get rev2(): boolean {
+    return (this.state.escalationRevision ?? 1) >= 2;
+  }
+
   /** Notifications queued since the last call. */
   takeNotifications(): Notification[] {
     const out = this.state.outbox ?? [];
@@ -420,9 +441,14 @@ export class TrajectoryEngine {
   }
 
   /** Records who an escalation reached (from the directory). */
-  recordRecipients(escalationId: string, recipients: string[]): void {
+  recordRecipients(escalationId: string, recipients: string[], now: number): void {
     const record = this.state.escalations?.find((e) => e.id === escalationId);
-    if (record) record.recipients = recipients;
+    if (!record) return;
+    record.recipients = recipients;
+    // Resolved before the directory answered: those just told still hear that it is resolved.
+    if (this.rev2 && record.resolvedAt !== undefined && recipients.length) {
+      this.notify('escalation.resolved', now, { escalations: [this.describe(record)], resolution: record.resolution, recipients });
+    }
   }
 
   private escalationRecord(id: string, open = true): EscalationRecord {
@@ -457,14 +483,16 @@ export class TrajectoryEngine {
     }
     if (dryRun) return record;
     record.decisions.push({ ...decision, decidedAt: now } as Decision);
-    this.notify('escalation.decided', now, { escalation: this.describe(record), decision: { ...decision, decidedAt: now } });
+    // Only the kind of decision goes out; who decided and why (free text) stay in the state, the audit trail.
+    this.notify('escalation.decided', now, { escalation: this.describe(record), decision: { type: decision.type, decidedAt: new Date(now).toISOString() } });
     if (decision.type === 'new-deadline') {
       if (step) this.setDeadline(step, decision.dueAt, `decision on ${record.id}: ${decision.reason}`, decision.decidedBy, now);
-      else if (record.kind === 'contact' && this.state.contact) this.restartContact(decision.dueAt, `new deadline (${record.id})`, now);
+      else if (record.kind === 'contact' && this.state.contact) this.restartContact(decision.dueAt, 'new-deadline', now);
     } else if (decision.type === 'reassign' && step) {
       step.owner = decision.owner;
-      this.resolveEscalations((e) => e.stepId === step.id, `reassigned to ${decision.owner}`, now);
+      this.resolveEscalations((e) => e.stepId === step.id, 'reassigned', now);
       if (step.ladder) step.ladder = this.ladder(step.ladder.policy, now);
+      if (step.paused && this.rev2) step.paused.at = now;
     }
     return record;
   }
@@ -502,22 +530,26 @@ export class TrajectoryEngine {
     const paused = this.state.paused;
     if (!paused) throw new EngineRejection('InvalidRequest', 'the trajectory is not paused');
     if (dryRun) return;
-    const elapsed = now - paused.at;
+    // Each clock stood still from the pause, or from when it was set if that was during the pause.
+    const stood = (since: number | undefined) => now - (this.rev2 ? Math.max(paused.at, since ?? paused.at) : paused.at);
     delete this.state.paused;
     // Steps paused by the trajectory's pause (not those paused on their own) resume with the time they had left.
     for (const step of this.state.openSteps) {
       if (step.paused?.scope === 'trajectory') this.shiftStep(step, now - step.paused.at, now);
     }
     for (const t of this.state.tokens) {
-      if (t.wait?.kind === 'timer') t.wait.at += elapsed;
-      if (t.wait?.kind === 'event' && t.wait.timeoutAt !== undefined) t.wait.timeoutAt += elapsed;
+      if (t.wait?.kind === 'timer') t.wait.at += stood(t.wait.since);
+      if (t.wait?.kind === 'event' && t.wait.timeoutAt !== undefined) t.wait.timeoutAt += stood(t.wait.since);
     }
+    // Cycles keep their rhythm after the pause.
+    if (this.rev2) for (const cycle of Object.values(this.state.cycles)) cycle.startedAt += stood(cycle.startedAt);
     const contact = this.state.contact;
     if (contact) {
-      contact.dueAt += elapsed;
+      const shift = stood(contact.since);
+      contact.dueAt += shift;
       if (contact.ladder) {
-        contact.ladder.from += elapsed;
-        if (contact.ladder.nextAt !== undefined) contact.ladder.nextAt += elapsed;
+        contact.ladder.from += shift;
+        if (contact.ladder.nextAt !== undefined) contact.ladder.nextAt += shift;
       }
     }
     void by;
@@ -535,7 +567,9 @@ export class TrajectoryEngine {
   private setDeadline(step: OpenStep, dueAt: number, reason: string, by: string, now: number): void {
     (step.reschedules ??= []).push({ at: now, from: step.dueAt, to: dueAt, reason, by });
     step.dueAt = dueAt;
-    this.resolveEscalations((e) => e.stepId === step.id, 'new deadline', now);
+    // A date set during a pause is meant as given: the pause counts from now on.
+    if (step.paused && this.rev2) step.paused.at = now;
+    this.resolveEscalations((e) => e.stepId === step.id, 'new-deadline', now);
     if (step.ladder) step.ladder = this.ladder(step.ladder.policy, dueAt);
   }
 
@@ -564,6 +598,8 @@ export class TrajectoryEngine {
       id: `${step.id}@${ladder.level}`,
       kind: 'step',
       stepId: step.id,
+      nodeId: step.nodeId,
+      ...(step.item !== undefined ? { instance: true } : {}),
       // The definition's own label, never a name made from the trajectory's data (a plan goal may be sensitive).
       stepName: this.nodes.get(step.nodeId)?.node.name ?? step.nodeId,
       level: ladder.level,
@@ -577,7 +613,7 @@ export class TrajectoryEngine {
     // A restarted ladder raises the same level again: keep ids unique.
     if (this.state.escalations!.some((e) => e.id === record.id)) record.id = `${record.id}#${this.state.escalations!.filter((e) => e.id.startsWith(record.id)).length + 1}`;
     this.state.escalations!.push(record);
-    this.notify('escalation.raised', now, { escalation: this.describe(record), owner: step.owner, phase: step.phase });
+    this.notify('escalation.raised', now, { escalation: this.describe(record), recordId: record.id, owner: step.owner, phase: step.phase });
     ladder.level++;
     const next = policy.levels[ladder.level];
     ladder.nextAt = next ? addDuration(ladder.from, next.after, this.calendar) : undefined;
@@ -600,7 +636,7 @@ export class TrajectoryEngine {
     this.resolveEscalations((e) => e.kind === 'contact', why, now);
     const policy = watch.escalation ?? this.definition.defaultEscalationPolicy;
     const ladder = policy ? this.ladder(policy, dueAt) : undefined;
-    this.state.contact = { dueAt, ...(ladder ? { ladder } : {}), stalls: this.state.contact?.stalls ?? 0 };
+    this.state.contact = { dueAt, ...(ladder ? { ladder } : {}), stalls: this.state.contact?.stalls ?? 0, since: now };
   }
 
   private raiseContact(now: number): void {
@@ -614,6 +650,7 @@ export class TrajectoryEngine {
       id: `contact@${ladder.level}#${contact.stalls}`,
       kind: 'contact',
       stepId: null,
+      nodeId: null,
       stepName: `Geen contact met het gezin (${watch.event})`,
       level: ladder.level,
       role: level.role === 'owner' ? watch.owner : level.role,
@@ -624,7 +661,7 @@ export class TrajectoryEngine {
       decisions: [],
     };
     this.state.escalations!.push(record);
-    this.notify('escalation.raised', now, { escalation: this.describe(record), owner: watch.owner, phase: this.state.phase });
+    this.notify('escalation.raised', now, { escalation: this.describe(record), recordId: record.id, owner: watch.owner, phase: this.state.phase });
     ladder.level++;
     const next = policy.levels[ladder.level];
     ladder.nextAt = next ? addDuration(ladder.from, next.after, this.calendar) : undefined;
@@ -645,11 +682,14 @@ export class TrajectoryEngine {
     });
   }
 
+  /** An escalation as notifications carry it: ids, roles and the definition's labels, nothing from the data. */
   private describe(e: EscalationRecord): Record<string, unknown> {
     return {
-      id: e.id,
+      // A multi-instance element's id carries a key from the family plan: send the node and the level instead.
+      id: e.instance ? `${e.nodeId}/*@${e.level}` : e.id,
       kind: e.kind,
-      stepId: e.stepId,
+      stepId: e.instance ? null : e.stepId,
+      node: e.nodeId,
       stepName: e.stepName,
       level: e.level,
       role: e.role,
@@ -726,7 +766,7 @@ export class TrajectoryEngine {
 
   private closeStep(step: OpenStep, outcome: ClosedStep['outcome'], closedBy: string, now: number, output?: Record<string, unknown>): ClosedStep {
     this.state.openSteps = this.state.openSteps.filter((s) => s !== step);
-    this.resolveEscalations((e) => e.stepId === step.id, outcome === 'completed' ? 'step completed' : `step cancelled (${closedBy})`, now);
+    this.resolveEscalations((e) => e.stepId === step.id, outcome === 'completed' ? 'step-completed' : 'step-cancelled', now);
     const closed: ClosedStep = { ...step, outcome, closedAt: now, closedBy, ...(output ? { output } : {}) };
     this.state.closedSteps.push(closed);
     return closed;
@@ -839,12 +879,12 @@ export class TrajectoryEngine {
               delete this.state.cycles[node.id];
               return this.moveOn(token, node.done);
             }
-            token.wait = { kind: 'timer', at: addDurationTimes(cycle.startedAt, node.cycle.every, cycle.ticks + 1, this.calendar), cycle: true };
+            token.wait = { kind: 'timer', at: addDurationTimes(cycle.startedAt, node.cycle.every, cycle.ticks + 1, this.calendar), cycle: true, since: now };
             return;
           }
           const at = node.duration !== undefined ? addDuration(now, node.duration, this.calendar) : instantOf(evalFeel(node.date!, this.context()));
           if (at === undefined) return this.incident(token, `the timer date "${node.date}" does not evaluate to a date`, now);
-          token.wait = { kind: 'timer', at };
+          token.wait = { kind: 'timer', at, since: now };
           return;
         }
         case 'event': {
@@ -856,6 +896,7 @@ export class TrajectoryEngine {
           token.wait = {
             kind: 'event',
             event: node.event,
+            since: now,
             ...(node.timeout ? { timeoutAt: addDuration(now, node.timeout.after, this.calendar) } : {}),
           };
           return;
@@ -937,7 +978,9 @@ export class TrajectoryEngine {
         this.notify('phase.changed', now, { phase: phase.id, phaseName: phase.name, reason });
         if (phase.aftercare) this.notify('aftercare.started', now, { phase: phase.id });
         // The contact watch starts counting when a watched phase is entered from an unwatched one (or at start).
-        if (this.contactWatchActive() && !watchedBefore) this.resetContact(now, 'watch started');
+        if (this.contactWatchActive() && !watchedBefore) this.resetContact(now, 'watch-started');
+        // Leaving the watched phases (e.g. into aftercare) ends the watch: its open escalations are resolved.
+        if (this.rev2 && !this.contactWatchActive() && watchedBefore) this.resolveEscalations((e) => e.kind === 'contact', 'watch-ended', now);
         return;
       }
       this.state.phaseHistory.push({ phase: phase.id, enteredAt: now, leftAt: now, reason: 'skipped' });
@@ -951,8 +994,9 @@ export class TrajectoryEngine {
     this.state.closedAt = now;
     this.state.closeReason = reason;
     this.state.phase = null;
-    this.resolveEscalations((e) => e.kind === 'contact', 'trajectory closed', now);
-    this.notify('trajectory.closed', now, { reason });
+    this.resolveEscalations((e) => e.kind === 'contact', 'trajectory-closed', now);
+    // No free text in events: the reason stays in the state.
+    this.notify('trajectory.closed', now, {});
   }
 }
 

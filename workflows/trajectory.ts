@@ -246,11 +246,14 @@ function rejecting<T>(fn: () => T): T {
 export async function trajectoryWorkflow(input: TrajectoryInput): Promise<TrajectoryView> {
   const now = () => Date.now();
   // Escalation ladders and notifications came after the first trajectories: those replay without them.
+  // Behaviour added after trajectories were already running is patched in, so those replay as they ran:
+  // escalation itself, the fast notification path, then escalation revision 2. Continue-as-new carries the choices.
+  const escalations = input.state ? undefined : patched('escalation-ladder-v1');
+  const fastDelivery = input.fastDelivery ?? patched('notification-fast-path-v1');
+  const revision2 = input.state ? (input.state.escalationRevision ?? 1) >= 2 : patched('escalation-revision-2');
   const engine = input.state
     ? new TrajectoryEngine(input.definition, input.state)
-    : TrajectoryEngine.start(input.definition, input.data ?? {}, now(), { escalations: patched('escalation-ladder-v1') });
-  // Later delivery path: webhook at once, recipients by local activity (continue-as-new carries the choice).
-  const fastDelivery = input.fastDelivery ?? patched('notification-fast-path-v1');
+    : TrajectoryEngine.start(input.definition, input.data ?? {}, now(), { escalations, escalationRevision: revision2 ? 2 : 1 });
   const runs = input.runs ?? 0;
   let dirty = false;
   
@@ -383,20 +386,22 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
       time: iso(n.at),
       trajectoryId: workflowInfo().workflowId,
       municipality: input.municipality,
-      // Professionals' addresses stay out of the event; only the e-mail needs them.
-      data: Object.fromEntries(Object.entries(n.data).filter(([k]) => k !== 'recipients')),
+      // Professionals' addresses and internal record ids stay out of the event.
+      data: Object.fromEntries(Object.entries(n.data).filter(([k]) => k !== 'recipients' && k !== 'recordId')),
     };
     deliveries++;
     const run = async () => {
       // The fast path sends the webhook at once and looks recipients up by local activity; trajectories from before
       // it replay the old order (directory activity first, then webhook and e-mail).
       const early = fastDelivery ? notifications.deliverWebhook(envelope) : undefined;
+      early?.catch(() => undefined); // handled below (Promise.all); marked handled while the lookup runs
       const lookup = fastDelivery ? lookups : notifications;
       let to: string[] = [];
       if (n.type === 'escalation.raised') {
-        const e = n.data.escalation as { id: string; role: string; organisation: string };
+        const e = n.data.escalation as { role: string; organisation: string };
         to = await lookup.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
-        engine.recordRecipients(e.id, to);
+        engine.recordRecipients(n.data.recordId as string, to, now());
+        if (revision2) dirty = true; // a follow-up notice may be queued
       } else if (n.type === 'escalation.resolved') {
         to = (n.data.recipients as string[] | undefined) ?? [];
       }
