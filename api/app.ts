@@ -19,9 +19,20 @@ import {
   trajectoryWorkflow,
 } from '../workflows/trajectory.js';
 import type { DefinitionRegistry } from '../definitions/registry.js';
+import {
+  CASE_REF,
+  DEFINITION_ID,
+  DEFINITION_VERSION,
+  ESCALATION_LEVEL,
+  MUNICIPALITY,
+  NEXT_DEADLINE,
+  OPEN_STEPS,
+  PHASE,
+} from '../workflows/search-attributes.js';
 import { didYouMean } from '../definitions/validate.js';
 import { fieldErrors, notFoundHandler, problemHandler, ProblemError } from './problem.js';
 import {
+  ListTrajectoriesQuery,
   AcknowledgeRequest,
   DecisionRequest,
   EscalationId,
@@ -169,6 +180,37 @@ export function createApp(opts: AppOptions): express.Express {
       throw err;
     }
     res.status(201).location(`/v1/trajectories/${id}`).json({ id, links: { self: `/v1/trajectories/${id}` } });
+  });
+
+  app.get('/v1/trajectories', async (req, res) => {
+    const q = parse(ListTrajectoriesQuery, req.query, 'query');
+    // Every value is validated above, so quoting it into the visibility query is safe.
+    const clauses = [`WorkflowType = 'trajectoryWorkflow'`];
+    if (q.municipality) clauses.push(`${MUNICIPALITY.name} = '${q.municipality}'`);
+    if (q.definitionId) clauses.push(`${DEFINITION_ID.name} = '${q.definitionId}'`);
+    if (q.phase) clauses.push(`${PHASE.name} = '${q.phase}'`);
+    if (q.status) clauses.push(`ExecutionStatus = '${q.status === 'open' ? 'Running' : 'Completed'}'`);
+    if (q.minEscalationLevel !== undefined) clauses.push(`${ESCALATION_LEVEL.name} >= ${q.minEscalationLevel + 1}`);
+    const before = q.overdue === 'true' ? new Date().toISOString() : q.deadlineBefore ? new Date(q.deadlineBefore).toISOString() : undefined;
+    if (before) clauses.push(`${NEXT_DEADLINE.name} < '${before}'`);
+    const items: unknown[] = [];
+    for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: q.limit })) {
+      const sa = wf.typedSearchAttributes;
+      items.push({
+        id: wf.workflowId,
+        status: wf.status.name === 'RUNNING' ? 'open' : 'closed',
+        municipality: sa.get(MUNICIPALITY) ?? null,
+        caseRef: sa.get(CASE_REF) ?? null,
+        definition: { id: sa.get(DEFINITION_ID) ?? null, version: sa.get(DEFINITION_VERSION) ?? null },
+        phase: sa.get(PHASE) ?? null,
+        openSteps: sa.get(OPEN_STEPS) ?? 0,
+        nextDeadline: sa.get(NEXT_DEADLINE)?.toISOString() ?? null,
+        escalationLevel: sa.get(ESCALATION_LEVEL) ?? 0,
+        links: { self: `/v1/trajectories/${wf.workflowId}` },
+      });
+      if (items.length >= q.limit) break;
+    }
+    res.json({ items, count: items.length });
   });
 
   app.get('/v1/trajectories/:id', async (req, res) => {

@@ -86,3 +86,18 @@ export const RescheduleRequest = z.strictObject({ dueAt: Instant, reason: Reason
 
 /** An escalation id: `<step id>@<level>` or `contact@<level>#<n>`, optionally `#n`. */
 export const EscalationId = z.string().regex(/^[A-Za-z0-9._/#-]+@\d+(?:#\d+)?$/, 'is not an escalation id');
+
+/** Filters for listing trajectories; served from Temporal's visibility store (search attributes). */
+export const ListTrajectoriesQuery = z.strictObject({
+  municipality: MunicipalityCode.optional(),
+  definitionId: DefinitionId.optional(),
+  phase: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a phase id').optional(),
+  /** `true`: only trajectories with an open step past its due date. */
+  overdue: z.enum(['true', 'false']).optional(),
+  /** Only trajectories escalated to at least this ladder level (0 = any open escalation). */
+  minEscalationLevel: z.coerce.number().int().min(0).max(20).optional(),
+  /** Only trajectories with an open step due before this instant. */
+  deadlineBefore: z.iso.datetime({ offset: true }).optional(),
+  status: z.enum(['open', 'closed']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});

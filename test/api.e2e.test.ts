@@ -239,6 +239,56 @@ describe('API end to end', () => {
     expect(moved.body.openSteps[0]).toMatchObject({ dueAt: later, reschedules: expect.arrayContaining([expect.objectContaining({ reason: 'MDO verzet', by: 'regisseur-1' })]) });
   });
 
+  it('lists trajectories from the visibility store, and the overdue filter finds exactly the overdue ones', async () => {
+    const def = (id: string, due: string) => {
+      const r = validateDefinition(
+        {
+          id,
+          version: 1,
+          name: id,
+          roles: [{ id: 'regisseur', name: 'Regisseur' }],
+          phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due, next: 'e' }, { id: 'e', type: 'end' }] }],
+        },
+        { activities: [] },
+      );
+      if (!r.ok) throw new Error(JSON.stringify(r.problems));
+      return r.definition;
+    };
+    const registry = new DefinitionRegistry();
+    registry.register(def('snel', 'PT1S'));
+    registry.register(def('traag', 'P1D'));
+    const listApp = createApp({ client: env.client, definitions: registry, taskQueue, logger: pino({ level: 'silent' }) });
+    const municipality = `GM9${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+    const ids: Record<string, string> = {};
+    for (const [name, definitionId] of [['a', 'snel'], ['b', 'snel'], ['c', 'traag']] as const) {
+      const res = await request(listApp).post('/v1/trajectories').send({ caseRef: uniqueId(`LIJST-${name}`), municipality, definitionId });
+      ids[name] = res.body.id;
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // the quick ones fall due
+    let overdue: any;
+    for (let i = 0; i < 50; i++) {
+      overdue = (await request(listApp).get(`/v1/trajectories?municipality=${municipality}&overdue=true`)).body;
+      if (overdue.count === 2) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(overdue.items.map((t: { id: string }) => t.id).sort()).toEqual([ids.a, ids.b].sort());
+    expect(overdue.items[0]).toMatchObject({ municipality, status: 'open', phase: 'a', openSteps: 1, definition: { id: 'snel', version: 1 } });
+
+    let all: any;
+    for (let i = 0; i < 50; i++) {
+      all = (await request(listApp).get(`/v1/trajectories?municipality=${municipality}&phase=a`)).body;
+      if (all.count === 3) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(all.count).toBe(3);
+    const slow = (await request(listApp).get(`/v1/trajectories?municipality=${municipality}&definitionId=traag`)).body;
+    expect(slow.items.map((t: { id: string }) => t.id)).toEqual([ids.c]);
+
+    const bad = await request(listApp).get(`/v1/trajectories?overdue=soms&municipality=Amsterdam&nope=1`);
+    expectProblem(bad, 400, 'invalid-request');
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/query/municipality', '/query/nope', '/query/overdue']);
+  });
+
   it('refuses an unknown definition with a suggestion', async () => {
     const res = await request(app).post('/v1/trajectories').send({ caseRef: uniqueId('ZAAK'), municipality: 'GM0363', definitionId: 'gezinstrajekt' });
     expectProblem(res, 400, 'invalid-request');

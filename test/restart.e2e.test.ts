@@ -39,11 +39,13 @@ function quickDefinition(): Definition {
 }
 
 describe('restart', () => {
-  it('raises the level that fell due while server and worker were down, once, after they come back', async () => {
+  it('raises the level that fell due while server and worker were down, once, after they come back', { timeout: 120_000 }, async () => {
     quietTemporalRuntime();
     const bundle = await bundleWorkflows();
-    const port = await freePort();
-    const opts = { port, uiPort: await freePort(), ip: '127.0.0.1', dbFile: join(dataDir, 'temporal.db'), namespace: 'default' };
+    // The state lives in the SQLite file; the restarted server gets fresh ports, since other test files may take
+    // the old ones while it is down.
+    let port = await freePort();
+    const opts = async () => ({ port, uiPort: await freePort(), ip: '127.0.0.1', dbFile: join(dataDir, 'temporal.db'), namespace: 'default' });
     const taskQueue = uniqueId('restart');
     const workflowId = uniqueId('GM0363-RESTART');
 
@@ -53,16 +55,24 @@ describe('restart', () => {
       await worker.runUntil(until());
       await connection.close();
     };
+    /** The state by query; right after a restart the worker may not poll yet, so it tries again for up to 20 s. */
     const state = async () => {
       const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
       try {
-        return await new Client({ connection }).workflow.getHandle(workflowId).query(getStateQuery);
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await new Client({ connection }).workflow.getHandle(workflowId).query(getStateQuery);
+          } catch (err) {
+            if (attempt >= 40) throw err;
+            await new Promise((r) => setTimeout(r, 500));
+          }
+        }
       } finally {
         await connection.close();
       }
     };
 
-    let server = await startDevServer(opts);
+    let server = await startDevServer(await opts());
     let before!: Awaited<ReturnType<typeof state>>;
     await runWorker(async () => {
       const connection = await Connection.connect({ address: server.address });
@@ -87,7 +97,8 @@ describe('restart', () => {
     // Everything is down while level 1 falls due.
     await new Promise((r) => setTimeout(r, Math.max(0, level1Due - Date.now()) + 1_000));
 
-    server = await startDevServer(opts);
+    port = await freePort();
+    server = await startDevServer(await opts());
     try {
       let after!: Awaited<ReturnType<typeof state>>;
       await runWorker(async () => {

@@ -81,10 +81,14 @@ describe('npm start', () => {
     expect(groupAlive(first.child.pid!)).toBe(false);
     await expect(fetch(`${api}/v1/health/live`)).rejects.toThrow();
 
-    const second = startNpm('start', env, root);
+    // The state lives in WAAKVLAM_DATA_DIR; the second start takes fresh ports, since other test files running in
+    // parallel may have taken the first ones meanwhile.
+    const [apiPort2, temporalPort2, uiPort2] = await Promise.all([freePort(), freePort(), freePort()]);
+    const api2 = `http://127.0.0.1:${apiPort2}`;
+    const second = startNpm('start', { ...env, PORT: String(apiPort2), TEMPORAL_DEV_PORT: String(temporalPort2), TEMPORAL_UI_PORT: String(uiPort2) }, root);
     running.push(second);
     await second.waitFor('Press Ctrl-C to stop.');
-    const after = await json(`${api}${started.body.links.self}`);
+    const after = await json(`${api2}${started.body.links.self}`);
     expect(after.status).toBe(200);
     // The same trajectory, with its open step and its timers (the due date) intact after the restart.
     const stable = (body: any) => ({ ...body, openSteps: body.openSteps.map(({ openForSeconds: _, ...step }: any) => step) });
