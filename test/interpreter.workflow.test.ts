@@ -184,10 +184,12 @@ describe('gezinstraject on the interpreter', () => {
   it('continues as new with a bounded history and carries on where it was', async () => {
     await withTrajectory(
       async (d) => {
-        await d.complete('assign-director');
-        await d.complete('first-contact');
-        await d.complete('safety-assessment', { veiligheid: 'veilig' });
-        await d.complete('debts');
+        // Each completion settles first, so a continue-as-new is done before the next update arrives: the
+        // time-skipping test server does not hand an update in flight over to the new run (the real server does).
+        for (const [step, output] of [['assign-director'], ['first-contact'], ['safety-assessment', { veiligheid: 'veilig' }], ['debts']] as const) {
+          await d.complete(step, output);
+          await d.settle();
+        }
         const state = await d.state();
         expect(state.runs).toBeGreaterThan(0);
         expect(state.phase?.id).toBe('stabilisation');
