@@ -511,7 +511,7 @@ export class TrajectoryEngine {
     const step = this.resolveStep(stepId);
     if (!step.paused) throw new EngineRejection('InvalidRequest', `step "${stepId}" is not paused`);
     if (this.state.paused) throw new EngineRejection('InvalidRequest', 'the whole trajectory is paused; resume the trajectory');
-    if (!dryRun) this.shiftStep(step, now - step.paused.at, now);
+    if (!dryRun) this.shiftStep(step, now - step.paused.at);
     return step;
   }
 
@@ -525,7 +525,7 @@ export class TrajectoryEngine {
     for (const step of this.state.openSteps) if (!step.paused) step.paused = { at: now, reason, by, scope: 'trajectory' };
   }
 
-  resumeTrajectory(by: string, now: number, dryRun = false): void {
+  resumeTrajectory(_by: string, now: number, dryRun = false): void {
     if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is closed');
     const paused = this.state.paused;
     if (!paused) throw new EngineRejection('InvalidRequest', 'the trajectory is not paused');
@@ -535,7 +535,7 @@ export class TrajectoryEngine {
     delete this.state.paused;
     // Steps paused by the trajectory's pause (not those paused on their own) resume with the time they had left.
     for (const step of this.state.openSteps) {
-      if (step.paused?.scope === 'trajectory') this.shiftStep(step, now - step.paused.at, now);
+      if (step.paused?.scope === 'trajectory') this.shiftStep(step, now - step.paused.at);
     }
     for (const t of this.state.tokens) {
       if (t.wait?.kind === 'timer') t.wait.at += stood(t.wait.since);
@@ -552,7 +552,6 @@ export class TrajectoryEngine {
         if (contact.ladder.nextAt !== undefined) contact.ladder.nextAt += shift;
       }
     }
-    void by;
   }
 
   /** Moves a step's deadline with a reason; its open escalations are resolved and its ladder restarts from it. */
@@ -573,14 +572,13 @@ export class TrajectoryEngine {
     if (step.ladder) step.ladder = this.ladder(step.ladder.policy, dueAt);
   }
 
-  private shiftStep(step: OpenStep, elapsed: number, now: number): void {
+  private shiftStep(step: OpenStep, elapsed: number): void {
     delete step.paused;
     step.dueAt += elapsed;
     if (step.ladder) {
       step.ladder.from += elapsed;
       if (step.ladder.nextAt !== undefined) step.ladder.nextAt += elapsed;
     }
-    void now;
   }
 
   private ladder(policyId: string, from: number): Ladder | undefined {
