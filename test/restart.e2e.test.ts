@@ -39,7 +39,7 @@ function quickDefinition(): Definition {
 }
 
 describe('restart', () => {
-  it('raises the level that fell due while server and worker were down, once, after they come back', { timeout: 120_000 }, async () => {
+  it('raises the level that fell due while server and worker were down, once, after they come back', { timeout: 240_000 }, async () => {
     quietTemporalRuntime();
     const bundle = await bundleWorkflows();
     // The state lives in the SQLite file; the restarted server gets fresh ports, since other test files may take
@@ -51,11 +51,12 @@ describe('restart', () => {
 
     const runWorker = async (until: () => Promise<void>) => {
       const connection = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
-      const worker = await createWorker({ connection, namespace: 'default', taskQueue, workflowBundle: bundle });
+      // No sticky cache: after the restart, work and queries must not wait for a sticky queue of the gone worker.
+      const worker = await createWorker({ connection, namespace: 'default', taskQueue, workflowBundle: bundle, overrides: { maxCachedWorkflows: 0 } });
       await worker.runUntil(until());
       await connection.close();
     };
-    /** The state by query; right after a restart the worker may not poll yet, so it tries again for up to 20 s. */
+    /** The state by query; right after a restart the worker may not poll yet, so it tries again for up to 60 s. */
     const state = async () => {
       const connection = await Connection.connect({ address: `127.0.0.1:${port}` });
       try {
@@ -63,7 +64,7 @@ describe('restart', () => {
           try {
             return await new Client({ connection }).workflow.getHandle(workflowId).query(getStateQuery);
           } catch (err) {
-            if (attempt >= 40) throw err;
+            if (attempt >= 120) throw err;
             await new Promise((r) => setTimeout(r, 500));
           }
         }
