@@ -28,15 +28,17 @@ async function replay(workflowsPath: string) {
 describe('replay of recorded trajectories', () => {
   it('has recorded histories to replay', () => {
     // Histories from each version of the workflow's commands (before escalation, escalation v1, the fast
-    // notification path, escalation revision 2 = current): all must keep replaying.
+    // notification path, escalation revision 2, recipients by regular activity = current): all must keep replaying.
     expect(fixtures).toEqual([
       'marianne-full-escalation-v1.json',
       'marianne-full-fast-path.json',
       'marianne-full-pre-escalation.json',
+      'marianne-full-revision-2.json',
       'marianne-full.json',
       'relapse-open-escalation-v1.json',
       'relapse-open-fast-path.json',
       'relapse-open-pre-escalation.json',
+      'relapse-open-revision-2.json',
       'relapse-open.json',
     ]);
   });

@@ -60,6 +60,8 @@ export interface TrajectoryInput {
   runs?: number;
   /** Set by continue-as-new: whether this trajectory delivers notifications on the fast path. */
   fastDelivery?: boolean;
+  /** Set by continue-as-new: whether recipients are looked up by a regular activity (revision 3). */
+  recipientsByActivity?: boolean;
 }
 
 /** A trajectory's state as the query returns it. Times are ISO 8601 strings. */
@@ -161,8 +163,17 @@ const notifications = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 minutes', nonRetryableErrorTypes: ['WebhookGone'] },
 });
 
-/** The directory lookup is in memory on the worker: a local activity, no round trip through the server. */
+/**
+ * The directory lookup as a local activity: only trajectories from before revision 3 replay it. A local activity's
+ * result can reach the workflow at another point on replay than it did live; since the lookup's result moves the
+ * workflow's timers, a full replay (after a restart, or without a cache) could fail as non-deterministic.
+ */
 const lookups = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
+/** The directory lookup as a regular activity (revision 3): its result is an event in history. */
+const directoryLookups = proxyActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -251,6 +262,8 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
   const escalations = input.state ? undefined : patched('escalation-ladder-v1');
   const fastDelivery = input.fastDelivery ?? patched('notification-fast-path-v1');
   const revision2 = input.state ? (input.state.escalationRevision ?? 1) >= 2 : patched('escalation-revision-2');
+  // Revision 3: recipients by a regular activity instead of a local one (see `lookups`).
+  const recipientsByActivity = input.recipientsByActivity ?? patched('recipients-by-activity-v1');
   const engine = input.state
     ? new TrajectoryEngine(input.definition, input.state)
     : TrajectoryEngine.start(input.definition, input.data ?? {}, now(), { escalations, escalationRevision: revision2 ? 2 : 1 });
@@ -391,11 +404,12 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     };
     deliveries++;
     const run = async () => {
-      // The fast path sends the webhook at once and looks recipients up by local activity; trajectories from before
-      // it replay the old order (directory activity first, then webhook and e-mail).
+      // The fast path sends the webhook at once, while the recipients are looked up (revision 3: by a regular activity;
+      // before it, by local activity); trajectories from before the fast path replay the old order (directory
+      // activity first, then webhook and e-mail).
       const early = fastDelivery ? notifications.deliverWebhook(envelope) : undefined;
       early?.catch(() => undefined); // handled below (Promise.all); marked handled while the lookup runs
-      const lookup = fastDelivery ? lookups : notifications;
+      const lookup = recipientsByActivity ? directoryLookups : fastDelivery ? lookups : notifications;
       let to: string[] = [];
       if (n.type === 'escalation.raised') {
         const e = n.data.escalation as { role: string; organisation: string };
@@ -433,6 +447,8 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
         state: engine.state,
         runs: runs + 1,
         fastDelivery,
+        // A new run has no history to replay: it takes revision 3 whatever the run before did.
+        recipientsByActivity: true,
       });
     }
 
