@@ -224,3 +224,90 @@ describe('escalation ladder', () => {
   });
 });
 
+
+describe('re-opening a closed trajectory', () => {
+  const entered = (e: TrajectoryEngine, p: string, n: number) => (e as unknown as { enterPhase(p: string, n: number, r: string): void }).enterPhase(p, n, 'test');
+
+  it('re-opens into the phase it closed in, keeping its history, restarting the contact watch, and tells it without free text', () => {
+    const e = started();
+    e.completeStep('assign-director', 'teamleider-1', undefined, T0);
+    runUntil(e, T0 + 20 * DAY); // contact watch and first-contact escalate
+    const escalations = e.state.escalations!.length;
+    expect(escalations).toBeGreaterThan(0);
+    e.reportEvent('family-contact', null, 'zaaksysteem', T0 + 20 * DAY);
+    e.close('per abuis gesloten', 'regisseur-1', T0 + 21 * DAY);
+    e.takeNotifications();
+    const closedSteps = e.state.closedSteps.length;
+    const history = e.state.phaseHistory.length;
+
+    expect(e.reopen(undefined, 'gezin meldt zich opnieuw: verhuizing', 'regisseur-2', T0 + 30 * DAY)).toBe('intake');
+    const s = e.state;
+    expect(s.status).toBe('open');
+    expect(s.phase).toBe('intake');
+    expect(s.closedAt).toBeUndefined();
+    expect(s.closeReason).toBeUndefined();
+    expect(s.closedBy).toBeUndefined();
+    expect(s.reopenings).toEqual([
+      { at: T0 + 30 * DAY, by: 'regisseur-2', reason: 'gezin meldt zich opnieuw: verhuizing', phase: 'intake', closedAt: T0 + 21 * DAY, closeReason: 'per abuis gesloten', closedBy: 'regisseur-1' },
+    ]);
+    expect(s.escalations!.length).toBe(escalations);
+    expect(s.closedSteps.length).toBe(closedSteps);
+    expect(s.events.map((ev) => ev.event)).toContain('family-contact');
+    expect(s.phaseHistory.slice(0, history).every((p) => p.leftAt !== undefined)).toBe(true);
+    expect(s.phaseHistory.at(-1)).toEqual({ phase: 'intake', enteredAt: T0 + 30 * DAY, reason: 'reopened' });
+    // The intake flow runs again: its steps open anew under new ids.
+    expect(s.openSteps.map((st) => st.id)).toEqual(['assign-director#2']);
+    // The contact watch counts again from the re-opening.
+    expect(s.contact!.dueAt).toBeGreaterThan(T0 + 30 * DAY);
+    expect(e.nextTimerAt()).toBeDefined();
+
+    const notes = e.takeNotifications();
+    expect(notes.map((n) => n.type)).toEqual(['trajectory.reopened', 'phase.changed']);
+    expect(notes[0]!.data).toEqual({ phase: 'intake' });
+    expect(notes[1]!.data).toMatchObject({ phase: 'intake', reason: 'reopened' });
+    expect(JSON.stringify(notes)).not.toMatch(/verhuizing|abuis|regisseur-2/);
+  });
+
+  it('re-opens into a chosen phase, after a pause that stood at the closure, and a second time', () => {
+    const e = started();
+    e.pauseTrajectory('opschorting', 'r', T0 + DAY);
+    e.close('verhuisd', 'regisseur-1', T0 + 2 * DAY);
+    e.reopen('stabilisation', 'terug in de gemeente', 'regisseur-1', T0 + 40 * DAY);
+    expect(e.state.phase).toBe('stabilisation');
+    expect(e.state.paused).toBeUndefined();
+    expect(e.state.openSteps.every((s) => !s.paused)).toBe(true);
+    expect(e.state.openSteps.map((s) => s.id).sort()).toEqual(['debts', 'housing', 'income']);
+
+    e.close('opnieuw gesloten', 'regisseur-1', T0 + 41 * DAY);
+    expect(() => e.reopen('stabilisatie', 'x', 'r', T0 + 42 * DAY)).toThrow(/unknown phase "stabilisatie"; phases: intake, safety, stabilisation/);
+    e.reopen(undefined, 'nog eens', 'regisseur-3', T0 + 42 * DAY);
+    expect(e.state.phase).toBe('stabilisation');
+    expect(e.state.openSteps.map((s) => s.id).sort()).toEqual(['debts#2', 'housing#2', 'income#2']);
+    expect(e.state.reopenings!.map((r) => [r.phase, r.closeReason])).toEqual([
+      ['stabilisation', 'verhuisd'],
+      ['stabilisation', 'opnieuw gesloten'],
+    ]);
+  });
+
+  it('re-opens a trajectory whose phases all completed into its last phase (aftercare)', () => {
+    const e = started();
+    entered(e, 'aftercare', T0);
+    e.advance(T0);
+    e.close('nazorg afgerond', 'regisseur-1', T0 + DAY);
+    e.takeNotifications();
+    e.reopen(undefined, 'gezin terug na nazorg', 'regisseur-1', T0 + 400 * DAY);
+    expect(e.state.phase).toBe('aftercare');
+    expect(e.takeNotifications().map((n) => n.type)).toEqual(['trajectory.reopened', 'phase.changed', 'aftercare.started']);
+  });
+
+  it('refuses an open trajectory, an unknown phase and a missing reason, and a dry run changes nothing', () => {
+    const e = started();
+    expect(() => e.reopen(undefined, 'x', 'r', T0)).toThrow(expect.objectContaining({ type: 'TrajectoryOpen' }));
+    e.close('klaar', 'r', T0 + DAY);
+    const before = JSON.stringify(e.state);
+    expect(() => e.reopen('nope', 'x', 'r', T0 + 2 * DAY)).toThrow(expect.objectContaining({ type: 'InvalidRequest' }));
+    expect(() => e.reopen(undefined, ' ', 'r', T0 + 2 * DAY)).toThrow(expect.objectContaining({ type: 'InvalidRequest' }));
+    expect(e.reopen('safety', 'x', 'r', T0 + 2 * DAY, true)).toBe('safety');
+    expect(JSON.stringify(e.state)).toBe(before);
+  });
+});

@@ -93,6 +93,7 @@ export interface Notification {
     | 'escalation.decided'
     | 'phase.changed'
     | 'trajectory.closed'
+    | 'trajectory.reopened'
     | 'aftercare.started'
     | 'relapse.signalled';
   at: number;
@@ -121,6 +122,19 @@ export interface EventRecord {
   reportedBy?: string;
   /** What the event did: `handler` (jumped phase), `delivered` (resumed waits), `recorded`. */
   effect: 'handler' | 'delivered' | 'recorded';
+}
+
+/** A closed trajectory re-opened: when, by whom, why, into which phase, and how it had been closed. */
+export interface Reopening {
+  at: number;
+  by: string;
+  reason: string;
+  /** The phase the trajectory was re-opened into (after entry conditions). */
+  phase: string;
+  /** When and why it had been closed (and by whom, when closed by a person). */
+  closedAt: number;
+  closeReason: string;
+  closedBy?: string;
 }
 
 export interface Incident {
@@ -204,13 +218,22 @@ export interface EngineState {
   paused?: { at: number; reason: string; by: string };
   /** The contact watch: when the next contact is due and its ladder. */
   contact?: { dueAt: number; ladder?: Ladder; stalls: number; since?: number };
+  /** Every re-opening of the closed trajectory, oldest first (absent until the first one). */
+  reopenings?: Reopening[];
 }
 
 /** A request the engine refuses (unknown step, closed trajectory…); `type` is stable for API mapping. */
 export class EngineRejection extends Error {
   override name = 'EngineRejection';
   constructor(
-    readonly type: 'StepNotOpen' | 'AmbiguousStep' | 'TrajectoryClosed' | 'InvalidRequest' | 'EscalationNotFound' | 'EscalationResolved',
+    readonly type:
+      | 'StepNotOpen'
+      | 'AmbiguousStep'
+      | 'TrajectoryClosed'
+      | 'TrajectoryOpen'
+      | 'InvalidRequest'
+      | 'EscalationNotFound'
+      | 'EscalationResolved',
     message: string,
   ) {
     super(message);
@@ -424,6 +447,61 @@ export class TrajectoryEngine {
     this.leavePhase(now, `closed: ${reason}`);
     this.state.closedBy = closedBy;
     this.closeTrajectory(now, reason);
+  }
+
+  /**
+   * Re-opens a closed trajectory (closed by mistake, or the family returns after aftercare), keeping its history:
+   * steps, escalations, events and phase history stay; the closure is kept in {@link EngineState.reopenings}. The
+   * trajectory enters `phase` (default: the phase it was in when it closed, else the definition's first phase) as it
+   * enters any phase: entry conditions apply, the contact watch restarts in a watched phase, and a whole-trajectory
+   * pause (opschorting) still standing at the closure ends. Returns the phase entered.
+   */
+  reopen(phase: string | undefined, reason: string, by: string, now: number, dryRun = false): string {
+    const s = this.state;
+    if (s.status === 'open') throw new EngineRejection('TrajectoryOpen', 'the trajectory is open');
+    if (typeof reason !== 'string' || !reason.trim()) throw new EngineRejection('InvalidRequest', 'a re-opening needs a reason');
+    if (typeof by !== 'string' || !by.trim()) throw new EngineRejection('InvalidRequest', 'a re-opening needs who re-opens it (by)');
+    const phases = this.definition.phases.map((p) => p.id);
+    if (phase !== undefined && !this.phases.has(phase)) {
+      throw new EngineRejection('InvalidRequest', `unknown phase "${phase}"; phases: ${phases.join(', ')}`);
+    }
+    const last = [...s.phaseHistory].reverse().find((e) => e.reason !== 'skipped' && this.phases.has(e.phase));
+    const target = phase ?? last?.phase ?? phases[0]!;
+    this.clock = now;
+    const entered = this.enterablePhase(target);
+    if (entered === undefined) {
+      throw new EngineRejection('InvalidRequest', `phase "${target}" and every phase after it are skipped by their entry conditions`);
+    }
+    if (dryRun) return entered;
+    (s.reopenings ??= []).push({
+      at: now,
+      by,
+      reason,
+      phase: entered,
+      closedAt: s.closedAt ?? now,
+      closeReason: s.closeReason ?? '',
+      ...(s.closedBy !== undefined ? { closedBy: s.closedBy } : {}),
+    });
+    s.status = 'open';
+    s.phase = null;
+    delete s.closedAt;
+    delete s.closeReason;
+    delete s.closedBy;
+    // The closure ended any opschorting (it could not be resumed while closed).
+    delete s.paused;
+    // No free text in events: the reason stays in the state.
+    this.notify('trajectory.reopened', now, { phase: entered });
+    // Phase null: the contact watch was not active, so entering a watched phase starts it afresh.
+    this.enterPhase(target, now, 'reopened');
+    this.advance(now);
+    return entered;
+  }
+
+  /** The phase {@link enterPhase} would enter for `phaseId` (skipping phases whose entry condition does not hold). */
+  private enterablePhase(phaseId: string): string | undefined {
+    const index = this.definition.phases.findIndex((p) => p.id === phaseId);
+    if (index < 0) return undefined;
+    return this.definition.phases.slice(index).find((p) => !p.entry || evalCondition(p.entry, this.context()))?.id;
   }
 
   // ---- escalation -----------------------------------------------------------------------------------------------

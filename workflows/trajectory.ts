@@ -36,6 +36,7 @@ import {
   type Notification,
   type OpenStep,
   type PhaseEntry,
+  type Reopening,
 } from './engine.js';
 import { CASE_REF, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from './search-attributes.js';
 
@@ -62,6 +63,21 @@ export interface TrajectoryInput {
   fastDelivery?: boolean;
   /** Set by continue-as-new: whether recipients are looked up by a regular activity (revision 3). */
   recipientsByActivity?: boolean;
+  /**
+   * Re-open the closed trajectory in `state` at the start of this run (see `reopenTrajectory` in worker/reopen.ts):
+   * into `phase` (default: the phase it was in when it closed), with who and why. Only with `state`; a run uses it
+   * once, and continue-as-new does not carry it on.
+   */
+  reopen?: { phase?: string; reason: string; by: string };
+}
+
+/** What a run holds: enough to start the trajectory's next run (re-opening after it closed). */
+export interface TrajectorySnapshot {
+  /** The run's input without its state, with the behaviour choices (fast path, revision 3) as this run made them. */
+  input: Omit<TrajectoryInput, 'state' | 'runs' | 'reopen'>;
+  state: EngineState;
+  /** How many runs came before this one. */
+  runs: number;
 }
 
 /** A trajectory's state as the query returns it. Times are ISO 8601 strings. */
@@ -110,12 +126,20 @@ export interface TrajectoryView {
   paused?: { since: string; reason: string; by: string };
   /** When contact with the family is next due (the contact watch). */
   contactDueAt?: string;
-  /** How often this trajectory has continued as new. */
+  /** Every re-opening after a closure, oldest first (only once re-opened). */
+  reopenings?: Array<Omit<Reopening, 'at' | 'closedAt'> & { at: string; closedAt: string }>;
+  /** How often this trajectory has continued as new (or been re-opened: each starts a new run). */
   runs: number;
 }
 
 /** Query: the trajectory's full state. */
 export const getStateQuery = defineQuery<TrajectoryView>('getState');
+
+/**
+ * Query: the run's input and engine state as they are, for starting the next run (re-opening a closed trajectory).
+ * Answered by closed runs too (the worker replays them).
+ */
+export const getSnapshotQuery = defineQuery<TrajectorySnapshot>('getSnapshot');
 
 /** Update: complete an open step. Rejected without touching history when the step is not open. */
 export const completeStepUpdate = defineUpdate<
@@ -240,6 +264,7 @@ function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): T
     })),
     ...(s.paused ? { paused: { since: iso(s.paused.at), reason: s.paused.reason, by: s.paused.by } } : {}),
     ...(s.contact ? { contactDueAt: iso(s.contact.dueAt) } : {}),
+    ...(s.reopenings?.length ? { reopenings: s.reopenings.map((r) => ({ ...r, at: iso(r.at), closedAt: iso(r.closedAt) })) } : {}),
     runs,
   };
 }
@@ -269,8 +294,23 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     : TrajectoryEngine.start(input.definition, input.data ?? {}, now(), { escalations, escalationRevision: revision2 ? 2 : 1 });
   const runs = input.runs ?? 0;
   let dirty = false;
-  
+  // A re-opening (a new run of a closed trajectory) happens once, before anything else. The client checked it with
+  // the same engine; should it still be refused, the run records an incident and ends closed, ready for another try.
+  if (input.state && input.reopen) {
+    const { phase, reason, by } = input.reopen;
+    try {
+      engine.reopen(phase, reason, by, now());
+    } catch (err) {
+      if (!(err instanceof EngineRejection)) throw err;
+      engine.state.incidents.push({ at: now(), node: 'reopen', message: `re-opening refused: ${err.message}` });
+    }
+  }
+
   setHandler(getStateQuery, () => view(engine, input, runs));
+  setHandler(getSnapshotQuery, () => {
+    const { state: _state, runs: _runs, reopen: _reopen, ...rest } = input;
+    return { input: { ...rest, fastDelivery, recipientsByActivity }, state: engine.state, runs };
+  });
 
   setHandler(
     completeStepUpdate,
@@ -442,8 +482,9 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     const historyFull = input.maxHistoryEvents !== undefined && info.historyLength >= input.maxHistoryEvents;
     if ((info.continueAsNewSuggested || historyFull) && inFlight.size === 0 && deliveries === 0) {
       await condition(allHandlersFinished);
+      const { reopen: _reopen, ...carried } = input; // the re-opening happened in this run
       await continueAsNew<typeof trajectoryWorkflow>({
-        ...input,
+        ...carried,
         state: engine.state,
         runs: runs + 1,
         fastDelivery,

@@ -1,0 +1,254 @@
+/**
+ * Re-opening a closed trajectory on the time-skipping test server: `reopenTrajectory` starts the trajectory's next run
+ * under the same id with the closed run's state, so its history (steps, escalations, events, phases) stays; into the
+ * phase it closed in or a chosen one, again after a second closure, and across continue-as-new without re-opening
+ * twice. Refusals (open, unknown phase, ended otherwise than closed) start nothing.
+ */
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { OPEN_STEPS, PHASE } from '../workflows/search-attributes.js';
+import { closeUpdate, getSnapshotQuery, getStateQuery, pauseUpdate, resumeUpdate, trajectoryWorkflow, type TrajectoryView } from '../workflows/trajectory.js';
+import { ReopenError, reopenTrajectory } from '../worker/reopen.js';
+import { createWorker } from '../worker/worker.js';
+import { Driver } from './helpers/driver.js';
+import { gezinstraject } from './helpers/definitions.js';
+import { bundleWorkflows, createTimeSkippingEnv, uniqueId } from './helpers/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+
+// The bundle once per file; a time-skipping server per test, so no test's timers hold another's clock.
+beforeAll(async () => {
+  bundle = await bundleWorkflows();
+});
+
+beforeEach(async () => {
+  env = await createTimeSkippingEnv();
+});
+
+afterEach(async () => {
+  await env?.teardown();
+});
+
+interface Ctx {
+  d: Driver;
+  workflowId: string;
+  taskQueue: string;
+  /** A handle on the latest run (the driver's handle follows the first run's chain). */
+  latest(): WorkflowHandle<typeof trajectoryWorkflow>;
+  state(): Promise<TrajectoryView>;
+  /** Closes the latest run and waits until it completed; its last view. */
+  close(reason: string): Promise<TrajectoryView>;
+}
+
+async function withTrajectory(fn: (c: Ctx) => Promise<void>, extra: { maxHistoryEvents?: number } = {}): Promise<void> {
+  const taskQueue = uniqueId('tq');
+  const caseRef = uniqueId('ZAAK');
+  const workflowId = `GM0363-${caseRef}`;
+  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
+  await worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(trajectoryWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject(), ...extra }],
+    });
+    const latest = () => env.client.workflow.getHandle<typeof trajectoryWorkflow>(workflowId);
+    const ctx: Ctx = {
+      d: new Driver(env, handle),
+      workflowId,
+      taskQueue,
+      latest,
+      state: () => latest().query(getStateQuery),
+      close: async (reason) => {
+        const view = await latest().executeUpdate(closeUpdate, { args: [{ reason, closedBy: 'regisseur-1' }] });
+        // The run completes once the closure's notifications are delivered; polled (`result()` would skip time).
+        const deadline = Date.now() + 15_000;
+        while ((await latest().describe()).status.name === 'RUNNING' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+        expect((await latest().describe()).status.name).toBe('COMPLETED');
+        return view;
+      },
+    };
+    try {
+      await fn(ctx);
+    } finally {
+      // Leave nothing running: an activity cut off by the worker's shutdown holds the test server's clock.
+      await quiet(latest()).catch(() => undefined);
+      await latest().terminate('test finished').catch(() => undefined);
+    }
+  });
+}
+
+/** Intake done, into safety; lets the safety assessment (due in 5 working days) escalate. */
+async function toEscalatedSafety(c: Ctx): Promise<void> {
+  await c.d.complete('assign-director');
+  await c.d.complete('first-contact');
+  await c.d.event('family-contact');
+  await c.d.skip('9 days');
+  await c.d.settle();
+}
+
+/**
+ * Waits until the run is idle: no activity pending and the history unchanged for a moment (the time-skipping server
+ * reports no pending workflow task), or the run closed. Unlike `result()`, this lets no time skip on the server, and
+ * a query after it does not reach a run that is just continuing as new (one the test server may leave unanswered).
+ */
+async function quiet(handle: WorkflowHandle, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = -1;
+  for (;;) {
+    const d = await handle.describe();
+    if (d.status.name !== 'RUNNING') return;
+    const idle = (d.raw.pendingActivities ?? []).length === 0 && !d.raw.pendingWorkflowTask;
+    if (idle && d.historyLength === last) return;
+    last = idle ? d.historyLength : -1;
+    if (Date.now() > deadline) throw new Error(`run not idle after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const rejection = (fn: () => Promise<unknown>) =>
+  fn().then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (err: unknown) => err,
+  );
+
+describe('re-opening a closed trajectory', () => {
+  it('re-opens into the phase it closed in, keeping its history, and again after a second closure', async () => {
+    await withTrajectory(async (c) => {
+      await toEscalatedSafety(c);
+      const before = await c.state();
+      expect(before.phase?.id).toBe('safety');
+      expect(before.escalations.map((e) => e.id)).toContain('safety-assessment@0');
+      const closedView = await c.close('per abuis gesloten');
+      const closed = await c.latest().describe();
+      expect(closed.status.name).toBe('COMPLETED');
+
+      const { runId } = await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'gezin meldt zich opnieuw', by: 'regisseur-2' });
+      expect(runId).not.toBe(closed.runId);
+      await quiet(c.latest());
+      const running = await c.latest().describe();
+      expect(running).toMatchObject({ runId, status: { name: 'RUNNING' } });
+
+      const s = await c.state();
+      expect(s.status).toBe('open');
+      expect(s.phase?.id).toBe('safety');
+      expect(s.closedAt).toBeUndefined();
+      expect(s.runs).toBe(1);
+      expect(s.openSteps.map((o) => o.id)).toEqual(['safety-assessment#2']);
+      // History kept: escalations (resolved by the closure), completed and cancelled steps, events, phases.
+      expect(s.escalations.map((e) => e.id)).toEqual(before.escalations.map((e) => e.id));
+      expect(s.escalations.find((e) => e.id === 'safety-assessment@0')).toMatchObject({ resolution: 'step-cancelled' });
+      expect(s.completedSteps.map((o) => o.id)).toEqual(['assign-director', 'first-contact']);
+      expect(s.cancelledSteps).toBe(1);
+      expect(s.events.map((e) => e.event)).toEqual(['family-contact']);
+      expect(s.phaseHistory.map((p) => [p.phase, p.reason])).toEqual([
+        ['intake', 'start'],
+        ['safety', 'flow'],
+        ['safety', 'reopened'],
+      ]);
+      expect(s.reopenings).toEqual([
+        {
+          at: expect.any(String),
+          by: 'regisseur-2',
+          reason: 'gezin meldt zich opnieuw',
+          phase: 'safety',
+          closedAt: closedView.closedAt,
+          closeReason: 'per abuis gesloten',
+          closedBy: 'regisseur-1',
+        },
+      ]);
+      expect(s.contactDueAt && Date.parse(s.contactDueAt)).toBeGreaterThan(Date.parse(s.reopenings![0]!.at));
+      // The new run publishes its search attributes.
+      await quiet(c.latest());
+      const sa = (await c.latest().describe()).typedSearchAttributes;
+      expect(sa.get(PHASE)).toBe('safety');
+      expect(sa.get(OPEN_STEPS)).toBe(1);
+
+      // Closed again and re-opened a second time, into a chosen phase.
+      await c.close('opnieuw gesloten');
+      await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'stabilisation', reason: 'terug', by: 'regisseur-3' });
+      await quiet(c.latest());
+      const again = await c.state();
+      expect(again).toMatchObject({ status: 'open', phase: { id: 'stabilisation' }, runs: 2 });
+      expect(again.openSteps.map((o) => o.id).sort()).toEqual(['debts', 'housing', 'income']);
+      expect(again.reopenings!.map((r) => [r.phase, r.closeReason, r.by])).toEqual([
+        ['safety', 'per abuis gesloten', 'regisseur-2'],
+        ['stabilisation', 'opnieuw gesloten', 'regisseur-3'],
+      ]);
+      expect(again.completedSteps.map((o) => o.id)).toEqual(['assign-director', 'first-contact']);
+    });
+  });
+
+  it('continues as new after a re-opening without re-opening again', async () => {
+    await withTrajectory(
+      async (c) => {
+        await quiet(c.latest());
+        await c.close('verhuisd');
+        await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'intake', reason: 'terug', by: 'regisseur-2' });
+        await quiet(c.latest());
+        const reopened = (await c.state()).runs;
+        // Updates until the history passes maxHistoryEvents: the run continues as new in the task of the update.
+        for (let i = 0; i < 20 && (await c.state()).runs === reopened; i++) {
+          if (i % 2) await c.latest().executeUpdate(resumeUpdate, { args: [{ by: 'r' }] });
+          else await c.latest().executeUpdate(pauseUpdate, { args: [{ reason: 'test', by: 'r' }] });
+          await quiet(c.latest());
+        }
+        const s = await c.state();
+        expect(s.runs).toBeGreaterThan(reopened);
+        expect(s.status).toBe('open');
+        expect(s.reopenings).toHaveLength(1);
+        // A carried-on re-opening would have been refused (the trajectory is open) and left an incident.
+        expect(s.incidents).toEqual([]);
+        expect(s.phaseHistory.filter((p) => p.reason === 'reopened')).toHaveLength(1);
+        const snapshot = await c.latest().query(getSnapshotQuery);
+        expect(snapshot.input).not.toHaveProperty('reopen');
+        expect(snapshot.input).toMatchObject({ caseRef: s.caseRef, municipality: 'GM0363', maxHistoryEvents: 40, recipientsByActivity: true });
+      },
+      { maxHistoryEvents: 40 },
+    );
+  });
+
+  it('refuses an open trajectory, an unknown phase and one that did not close normally, starting nothing', async () => {
+    await withTrajectory(async (c) => {
+      const open = await rejection(() => reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
+      expect(open).toBeInstanceOf(ReopenError);
+      expect(open).toMatchObject({ type: 'TrajectoryOpen', message: 'the trajectory is open' });
+
+      await quiet(c.latest());
+      await c.close('klaar');
+      const closed = await c.latest().describe();
+      const typo = await rejection(() =>
+        reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'stabilsation', reason: 'x', by: 'r' }),
+      );
+      expect(typo).toBeInstanceOf(ReopenError);
+      expect(typo).toMatchObject({ type: 'InvalidRequest' });
+      expect((typo as Error).message).toBe(
+        'unknown phase "stabilsation"; phases: intake, safety, stabilisation, family-plan, execution, closure, aftercare (did you mean "stabilisation"?)',
+      );
+      const noReason = await rejection(() => reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: ' ', by: 'r' }));
+      expect(noReason).toMatchObject({ type: 'InvalidRequest', message: 'a re-opening needs a reason' });
+      // Nothing changed: the same closed run.
+      const after = await c.latest().describe();
+      expect(after).toMatchObject({ runId: closed.runId, status: { name: 'COMPLETED' }, historyLength: closed.historyLength });
+
+      const missing = await rejection(() => reopenTrajectory(env.client, { workflowId: `${c.workflowId}-nope`, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
+      expect(missing).toBeInstanceOf(WorkflowNotFoundError);
+    });
+
+    await withTrajectory(async (c) => {
+      await quiet(c.latest());
+      await c.latest().terminate('beheer');
+      const terminated = await c.latest().describe();
+      const refused = await rejection(() => reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
+      expect(refused).toMatchObject({
+        type: 'InvalidRequest',
+        message: 'the trajectory ended as TERMINATED; only a closed trajectory can be re-opened',
+      });
+      expect((await c.latest().describe()).runId).toBe(terminated.runId);
+    });
+  });
+});
