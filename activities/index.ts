@@ -5,6 +5,8 @@
  * (an SMTP server, an HTTP receiver) and production hands in its configuration. Workflows import only the *type*
  * `Activities` and proxy it.
  */
+import { Context } from '@temporalio/activity';
+import type { NotificationEnvelope } from './cloudevents.js';
 import { resolveRecipients as lookUp, type Directory, type RecipientQuery } from './directory.js';
 import { createEmailSender, type EmailConfig } from './email.js';
 import { createWebhookDelivery, type WebhookConfig } from './webhook.js';
@@ -15,16 +17,26 @@ export interface ActivityDeps {
   directory?: Directory;
   webhook?: WebhookConfig;
   email?: EmailConfig;
+  /** Counts escalations raised, once per event (e.g. the Prometheus counter of api/metrics.ts). */
+  escalationsRaised?: { inc(labels: { level: string; municipality: string }): void };
 }
 
 /** Creates the activity implementations the worker registers. */
 export function createActivities(deps: ActivityDeps = {}) {
+  const webhook = createWebhookDelivery(deps.webhook);
   return {
     /** Who hears an escalation, from the directory. */
     async resolveRecipients(query: RecipientQuery): Promise<string[]> {
       return lookUp(deps.directory, query);
     },
-    deliverWebhook: createWebhookDelivery(deps.webhook),
+    /** Sends the event to the webhook receiver (if configured); counts a raised escalation on the first attempt. */
+    async deliverWebhook(envelope: NotificationEnvelope): Promise<{ delivered: boolean; status?: number }> {
+      if (envelope.type === 'escalation.raised' && Context.current().info.attempt === 1) {
+        const level = (envelope.data.escalation as { level?: number } | undefined)?.level;
+        deps.escalationsRaised?.inc({ level: String(level ?? 'unknown'), municipality: envelope.municipality });
+      }
+      return webhook(envelope);
+    },
     sendEmail: createEmailSender(deps.email),
   };
 }

@@ -29,6 +29,9 @@ export const PROBLEM_TYPES = {
   'malformed-json': { status: 400, title: 'The request body is not valid JSON' },
   'unsupported-media-type': { status: 415, title: 'The request body must be application/json' },
   'payload-too-large': { status: 413, title: 'The request body is too large' },
+  unauthorized: { status: 401, title: 'Authentication is required' },
+  forbidden: { status: 403, title: 'The token\'s role may not do this' },
+  'too-many-requests': { status: 429, title: 'Too many requests' },
   'not-found': { status: 404, title: 'The resource does not exist' },
   'method-not-allowed': { status: 405, title: 'The method is not allowed on this resource' },
   conflict: { status: 409, title: 'The request conflicts with the current state' },
@@ -96,6 +99,7 @@ export function problemHandler(onUnexpected: (err: unknown, req: Parameters<Requ
       onUnexpected(err, req);
       doc = problem('internal-error', undefined, instance);
     }
+    if (doc.status === 401) res.set('www-authenticate', 'Bearer realm="waakvlam"');
     res.status(doc.status).type('application/problem+json').json(doc);
   };
 }

@@ -29,7 +29,8 @@ export const DefinitionId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be 
 
 export const StartTrajectoryRequest = z.strictObject({
   caseRef: CaseRef,
-  municipality: MunicipalityCode,
+  /** Must be the token's municipality when given (the token decides). */
+  municipality: MunicipalityCode.optional(),
   definitionId: DefinitionId.default('gezinstraject'),
   /** A registered version; default the latest. */
   definitionVersion: z.number().int().min(1).optional(),
@@ -38,15 +39,19 @@ export const StartTrajectoryRequest = z.strictObject({
 });
 export type StartTrajectoryRequest = z.infer<typeof StartTrajectoryRequest>;
 
+// Who acts is never in a body: the API records the token's subject (`sub`).
+
 export const CloseTrajectoryRequest = z.strictObject({
   reason: z.string().trim().min(1).max(500),
-  /** Who closes it (pseudonymous user reference). Replaced by the token's subject once authentication lands. */
-  closedBy: z.string().min(1).max(128).optional(),
+});
+
+export const ReopenTrajectoryRequest = z.strictObject({
+  /** Phase to re-open into; default the phase the trajectory was in when it closed. */
+  phase: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a phase id').optional(),
+  reason: z.string().trim().min(1).max(500),
 });
 
 export const CompleteStepRequest = z.strictObject({
-  /** Who completed the step (pseudonymous user reference). */
-  completedBy: z.string().min(1).max(128),
   /** Data the step produced, merged into the trajectory's data (e.g. `{ "veiligheid": "acuut" }`). */
   output: z.record(z.string(), z.unknown()).optional(),
 });
@@ -54,7 +59,6 @@ export const CompleteStepRequest = z.strictObject({
 export const ReportEventRequest = z.strictObject({
   event: z.string().min(1).max(64),
   payload: z.unknown().optional(),
-  reportedBy: z.string().min(1).max(128).optional(),
 });
 
 /** A step id: a node id, optionally `/key` (multi-instance) and `#n` (repeat). */
@@ -67,28 +71,28 @@ export function trajectoryId(municipality: string, caseRef: string): string {
   return `${municipality}-${caseRef}`;
 }
 
-const By = z.string().min(1).max(128);
 const Reason = z.string().trim().min(1).max(1000);
 const Instant = z.iso.datetime({ offset: true });
 
-export const AcknowledgeRequest = z.strictObject({ acknowledgedBy: By });
+export const AcknowledgeRequest = z.strictObject({});
 
 export const DecisionRequest = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('breakthrough'), budget: z.number().nonnegative().optional(), mandateHolder: z.string().min(1).max(128).optional(), decidedBy: By, reason: Reason }),
-  z.strictObject({ type: z.literal('new-deadline'), dueAt: Instant, decidedBy: By, reason: Reason }),
-  z.strictObject({ type: z.literal('reassign'), owner: z.string().min(1).max(64), decidedBy: By, reason: Reason }),
-  z.strictObject({ type: z.literal('instruction'), text: z.string().trim().min(1).max(2000), decidedBy: By, reason: Reason }),
+  z.strictObject({ type: z.literal('breakthrough'), budget: z.number().nonnegative().optional(), mandateHolder: z.string().min(1).max(128).optional(), reason: Reason }),
+  z.strictObject({ type: z.literal('new-deadline'), dueAt: Instant, reason: Reason }),
+  z.strictObject({ type: z.literal('reassign'), owner: z.string().min(1).max(64), reason: Reason }),
+  z.strictObject({ type: z.literal('instruction'), text: z.string().trim().min(1).max(2000), reason: Reason }),
 ]);
 
-export const PauseRequest = z.strictObject({ stepId: z.string().min(1).max(140).optional(), reason: Reason, by: By });
-export const ResumeRequest = z.strictObject({ stepId: z.string().min(1).max(140).optional(), by: By });
-export const RescheduleRequest = z.strictObject({ dueAt: Instant, reason: Reason, by: By });
+export const PauseRequest = z.strictObject({ stepId: StepId.optional(), reason: Reason });
+export const ResumeRequest = z.strictObject({ stepId: StepId.optional() });
+export const RescheduleRequest = z.strictObject({ dueAt: Instant, reason: Reason });
 
 /** An escalation id: `<step id>@<level>` or `contact@<level>#<n>`, optionally `#n`. */
 export const EscalationId = z.string().regex(/^[A-Za-z0-9._/#-]+@\d+(?:#\d+)?$/, 'is not an escalation id');
 
 /** Filters for listing trajectories; served from Temporal's visibility store (search attributes). */
 export const ListTrajectoriesQuery = z.strictObject({
+  /** Must be the token's municipality when given. */
   municipality: MunicipalityCode.optional(),
   definitionId: DefinitionId.optional(),
   phase: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a phase id').optional(),
@@ -101,3 +105,134 @@ export const ListTrajectoriesQuery = z.strictObject({
   status: z.enum(['open', 'closed']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
+
+/** The escalation inbox of a role in the token's municipality. */
+export const InboxQuery = z.strictObject({
+  /** The ladder role whose inbox this is, e.g. `teamleider` or `wethouder`. Default: every role the token answers. */
+  role: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a role id').optional(),
+  /** `open`: not yet acknowledged; `acknowledged`: seen, not decided; `decided`: decided but the step has not moved. */
+  state: z.enum(['open', 'acknowledged', 'decided']).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+/** Which version of a definition to read. */
+export const DefinitionVersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
+
+/** A process definition as posted (validated by the definition validator, which reports every problem with its path). */
+export const DefinitionDocument = z.record(z.string(), z.unknown()).meta({
+  description: 'A process definition (see the README, "Process definitions"); validated as a whole, every problem reported with its path.',
+});
+
+// ---- responses ---------------------------------------------------------------------------------------------------
+
+const Links = z.record(z.string(), z.string());
+
+export const ProblemResponse = z
+  .looseObject({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string().optional(),
+    instance: z.string().optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details' });
+
+export const HealthResponse = z.looseObject({ status: z.literal('ok'), temporal: z.string().optional() });
+
+export const TrajectoryCreated = z.object({ id: TrajectoryId, links: Links });
+
+const Iso = z.string().meta({ format: 'date-time' });
+
+export const StepView = z.looseObject({
+  id: z.string(),
+  nodeId: z.string(),
+  name: z.string(),
+  owner: z.string(),
+  phase: z.string(),
+  openedAt: Iso,
+  dueAt: Iso,
+  openForSeconds: z.number().int().optional(),
+  nextEscalation: z.object({ level: z.number().int(), at: Iso }).optional(),
+  paused: z.object({ since: Iso, reason: z.string(), by: z.string() }).optional(),
+});
+
+export const ClosedStepView = z.looseObject({
+  id: z.string(),
+  name: z.string(),
+  owner: z.string(),
+  outcome: z.enum(['completed', 'cancelled']),
+  closedBy: z.string().optional(),
+});
+
+export const EscalationView = z.looseObject({
+  id: z.string(),
+  kind: z.enum(['step', 'contact']),
+  stepId: z.string().nullable(),
+  stepName: z.string(),
+  level: z.number().int(),
+  role: z.string(),
+  organisation: z.string(),
+  dueAt: Iso,
+  raisedAt: Iso,
+  recipients: z.array(z.string()),
+  acknowledgedBy: z.string().optional(),
+  acknowledgedAt: Iso.optional(),
+  decisions: z.array(z.looseObject({ type: z.string(), decidedBy: z.string(), decidedAt: Iso, reason: z.string() })),
+  resolvedAt: Iso.optional(),
+  resolution: z.string().optional(),
+});
+
+export const TrajectoryState = z.looseObject({
+  id: TrajectoryId,
+  caseRef: z.string(),
+  municipality: z.string(),
+  definition: z.object({ id: z.string(), version: z.number().int(), name: z.string() }),
+  status: z.enum(['open', 'closed']),
+  phase: z.object({ id: z.string(), name: z.string(), since: Iso }).nullable(),
+  startedAt: Iso,
+  closedAt: Iso.optional(),
+  openSteps: z.array(StepView),
+  completedSteps: z.array(ClosedStepView),
+  escalations: z.array(EscalationView),
+  nextDeadline: Iso.optional(),
+  paused: z.object({ since: Iso, reason: z.string(), by: z.string() }).optional(),
+  runs: z.number().int(),
+});
+
+export const TrajectorySummary = z.object({
+  id: z.string(),
+  status: z.enum(['open', 'closed']),
+  municipality: z.string().nullable(),
+  caseRef: z.string().nullable(),
+  definition: z.object({ id: z.string().nullable(), version: z.number().nullable() }),
+  phase: z.string().nullable(),
+  openSteps: z.number(),
+  nextDeadline: Iso.nullable(),
+  escalationLevel: z.number(),
+  links: Links,
+});
+export const TrajectoryList = z.object({ items: z.array(TrajectorySummary), count: z.number().int() });
+
+export const EventAccepted = z.object({ accepted: z.literal(true), event: z.string() });
+
+export const InboxItem = EscalationView.extend({
+  trajectoryId: z.string(),
+  state: z.enum(['open', 'acknowledged', 'decided']),
+  /** How long the stalled step is past its due date, in whole calendar days. */
+  overdueDays: z.number().int(),
+  links: Links,
+});
+export const Inbox = z.object({ items: z.array(InboxItem), count: z.number().int() });
+
+export const DefinitionSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  versions: z.array(z.looseObject({ version: z.number().int(), source: z.enum(['shipped', 'registered']) })),
+});
+export const DefinitionList = z.object({ items: z.array(DefinitionSummary) });
+export const ValidationResult = z.object({
+  valid: z.boolean(),
+  problems: z.array(z.object({ path: z.string(), message: z.string(), suggestion: z.string().optional() })),
+});
+export const DefinitionRegistered = z.object({ id: z.string(), version: z.number().int(), links: Links });

@@ -1,31 +1,38 @@
 /**
- * The HTTP API end to end: supertest against the real app, a real worker and the Temporal dev server.
+ * The HTTP API end to end: supertest against the real app (authentication included), a real worker and the Temporal
+ * dev server. Every refusal is checked to be problem+json and to change nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { pino } from 'pino';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
-import { createApp } from '../api/app.js';
+import { signToken } from '../api/auth.js';
+import { createMetrics } from '../api/metrics.js';
+import { apiRoutes } from '../api/app.js';
+import { openApiPath } from '../api/route.js';
 import { createWorker } from '../worker/worker.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
 import { settle } from './helpers/driver.js';
+import { as, expectProblem, TEST_SECRET, testApp } from './helpers/api.js';
 import { validateDefinition } from '../definitions/validate.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
+import type { Definition } from '../definitions/schema.js';
+import { TrajectoryState, TrajectoryList, Inbox } from '../api/schemas.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
 let worker: Worker;
 let workerRun: Promise<void>;
-let app: ReturnType<typeof createApp>;
+let app: ReturnType<typeof testApp>;
+const metrics = createMetrics();
 const taskQueue = uniqueId('api');
 
 beforeAll(async () => {
   [env, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
+  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle, activityDeps: { escalationsRaised: metrics.escalationsRaised } });
   workerRun = worker.run();
-  app = createApp({ client: env.client, definitions: shipped, taskQueue, logger: pino({ level: 'silent' }) });
+  app = testApp(env.client, shipped, taskQueue, { metrics });
 });
 
 afterAll(async () => {
@@ -33,13 +40,6 @@ afterAll(async () => {
   await workerRun;
   await env?.teardown();
 });
-
-function expectProblem(res: request.Response, status: number, type: string) {
-  expect(res.status).toBe(status);
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ type: `/problems/${type}`, status });
-  expect(typeof res.body.title).toBe('string');
-}
 
 /** History length once the background notification deliveries are done, so only requests change it. */
 async function historyLength(workflowId: string): Promise<number> {
@@ -57,17 +57,48 @@ async function exists(workflowId: string): Promise<boolean> {
   }
 }
 
+function define(raw: Record<string, unknown>): Definition {
+  const r = validateDefinition(raw, { activities: [] });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.definition;
+}
+
+/** A definition whose first step is due in a second, with a ladder: owner at once, teamleider after an hour. */
+const quick = () =>
+  define({
+    id: 'snel',
+    version: 1,
+    name: 'Snel',
+    roles: [{ id: 'regisseur', name: 'Regisseur' }, { id: 'teamleider', name: 'Teamleider' }],
+    escalationPolicies: { kort: { levels: [{ role: 'owner', after: 'PT0S' }, { role: 'teamleider', after: 'PT1H' }] } },
+    defaultEscalationPolicy: 'kort',
+    phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due: 'PT1S', next: 'y' }, { id: 'y', type: 'userTask', owner: 'regisseur', due: 'P1D', next: 'e' }, { id: 'e', type: 'end' }] }],
+  });
+
+const randomMunicipality = () => `GM9${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, tries = 100): Promise<T> {
+  let v = await read();
+  for (let i = 0; i < tries && !done(v); i++) {
+    await new Promise((r) => setTimeout(r, 150));
+    v = await read();
+  }
+  return v;
+}
+
 describe('API end to end', () => {
   it('starts a trajectory over HTTP and reads its state back', async () => {
+    const cs = await as(app, 'case-system');
     const caseRef = uniqueId('ZAAK');
-    const started = await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363' });
+    const started = await cs.post('/v1/trajectories').send({ caseRef });
     expect(started.status).toBe(201);
     const id = `GM0363-${caseRef}`;
     expect(started.body.id).toBe(id);
     expect(started.headers.location).toBe(`/v1/trajectories/${id}`);
 
-    const state = await request(app).get(`/v1/trajectories/${id}`);
+    const state = await cs.get(`/v1/trajectories/${id}`);
     expect(state.status).toBe(200);
+    expect(TrajectoryState.safeParse(state.body).success).toBe(true);
     expect(state.body).toMatchObject({
       id,
       caseRef,
@@ -77,229 +108,376 @@ describe('API end to end', () => {
       phase: { id: 'intake', name: 'Aanmelding' },
       openSteps: [{ id: 'assign-director', owner: 'teamleider', openForSeconds: expect.any(Number) }],
     });
-    expect(Number.isNaN(Date.parse(state.body.startedAt))).toBe(false);
-
+    // An operator of the municipality reads it too.
+    expect((await (await as(app, 'operator')).get(`/v1/trajectories/${id}`)).status).toBe(200);
     // The worker really ran it on the server: the history holds the started and completed workflow task.
     const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
     expect(events.some((e) => e.workflowTaskCompletedEventAttributes)).toBe(true);
   });
 
   it('refuses to start the same case twice, linking to the existing trajectory', async () => {
+    const cs = await as(app, 'case-system', 'GM0014');
     const caseRef = uniqueId('ZAAK');
-    await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0014' }).expect(201);
-    const again = await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0014' });
+    await cs.post('/v1/trajectories').send({ caseRef, municipality: 'GM0014' }).expect(201);
+    const again = await cs.post('/v1/trajectories').send({ caseRef });
     expectProblem(again, 409, 'conflict');
     expect(again.body.existing).toBe(`/v1/trajectories/GM0014-${caseRef}`);
   });
 
-  it('closes a trajectory once; an invalid or repeated close changes nothing', async () => {
+  it('closes a trajectory once, and re-opens it; an invalid or repeated close changes nothing', async () => {
+    const cs = await as(app, 'case-system');
     const caseRef = uniqueId('ZAAK');
     const id = `GM0363-${caseRef}`;
-    await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363' }).expect(201);
-    await request(app).get(`/v1/trajectories/${id}`).expect(200);
+    await cs.post('/v1/trajectories').send({ caseRef }).expect(201);
+    await cs.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({}).expect(200);
 
     const before = await historyLength(id);
-    expectProblem(await request(app).post(`/v1/trajectories/${id}/close`).send({ reason: '' }), 400, 'invalid-request');
+    expectProblem(await cs.post(`/v1/trajectories/${id}/close`).send({ reason: '' }), 400, 'invalid-request');
+    expectProblem(await cs.post(`/v1/trajectories/${id}/reopen`).send({ reason: 'terug' }), 409, 'conflict');
     expect(await historyLength(id)).toBe(before);
 
-    const closed = await request(app).post(`/v1/trajectories/${id}/close`).send({ reason: 'doelen behaald' });
+    const closed = await cs.post(`/v1/trajectories/${id}/close`).send({ reason: 'doelen behaald' });
     expect(closed.status).toBe(200);
-    expect(closed.body).toMatchObject({ status: 'closed', closeReason: 'doelen behaald' });
+    expect(closed.body).toMatchObject({ status: 'closed', closeReason: 'doelen behaald', closedBy: 'case-system-1' });
 
     const after = await historyLength(id);
-    expectProblem(await request(app).post(`/v1/trajectories/${id}/close`).send({ reason: 'nogmaals' }), 409, 'conflict');
+    expectProblem(await cs.post(`/v1/trajectories/${id}/close`).send({ reason: 'nogmaals' }), 409, 'conflict');
+    expectProblem(await cs.post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact' }), 409, 'conflict');
+    expectProblem(await cs.post(`/v1/trajectories/${id}/steps/first-contact/complete`).send({}), 409, 'conflict');
+    const badPhase = await cs.post(`/v1/trajectories/${id}/reopen`).send({ reason: 'terug', phase: 'safty' });
+    expectProblem(badPhase, 400, 'invalid-request');
+    expect(badPhase.body.errors[0]).toMatchObject({ path: '/body/phase', message: expect.stringMatching(/did you mean "safety"/) });
     expect(await historyLength(id)).toBe(after);
-    expect((await request(app).get(`/v1/trajectories/${id}`)).body.status).toBe('closed');
+    expect((await cs.get(`/v1/trajectories/${id}`)).body.status).toBe('closed');
+
+    // Re-opened: the same trajectory (same id, its steps kept) goes on in the phase it closed in.
+    const reopened = await cs.post(`/v1/trajectories/${id}/reopen`).send({ reason: 'gezin meldt zich opnieuw' });
+    expect(reopened.status).toBe(200);
+    expect(reopened.body).toMatchObject({ id, status: 'open', phase: { id: 'intake' } });
+    expect(reopened.body.completedSteps.map((s: { id: string }) => s.id)).toContain('assign-director');
+    expect(reopened.body.reopenings).toMatchObject([{ by: 'case-system-1', reason: 'gezin meldt zich opnieuw' }]);
   });
 
   it('answers bad input with precise problem+json and starts nothing', async () => {
+    const cs = await as(app, 'case-system');
     const caseRef = uniqueId('ZAAK');
-    const bad = await request(app)
-      .post('/v1/trajectories')
-      .send({ caseRef: 'met spatie', municipality: 'Amsterdam', nickname: 'x' });
+    const bad = await cs.post('/v1/trajectories').send({ caseRef: 'met spatie', municipality: 'Amsterdam', nickname: 'x' });
     expectProblem(bad, 400, 'invalid-request');
     const paths = (bad.body.errors as Array<{ path: string }>).map((e) => e.path).sort();
     expect(paths).toEqual(['/body/caseRef', '/body/municipality', '/body/nickname']);
 
     // A BSN (passes the elfproef) is refused as a case reference.
-    const bsn = await request(app).post('/v1/trajectories').send({ caseRef: '111222333', municipality: 'GM0363' });
+    const bsn = await cs.post('/v1/trajectories').send({ caseRef: '111222333' });
     expectProblem(bsn, 400, 'invalid-request');
     expect(bsn.body.errors[0]).toMatchObject({ path: '/body/caseRef', message: expect.stringMatching(/BSN/) });
     expect(await exists('GM0363-111222333')).toBe(false);
 
-    expectProblem(
-      await request(app).post('/v1/trajectories').set('content-type', 'application/json').send('{"caseRef": '),
-      400,
-      'malformed-json',
-    );
-    expectProblem(
-      await request(app).post('/v1/trajectories').set('content-type', 'text/plain').send(`caseRef=${caseRef}`),
-      415,
-      'unsupported-media-type',
-    );
-    expectProblem(
-      await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363', pad: 'x'.repeat(200_000) }),
-      413,
-      'payload-too-large',
-    );
-    const gzip = await request(app)
-      .post('/v1/trajectories')
-      .set('content-type', 'application/json')
-      .set('content-encoding', 'gzip')
-      .send('not gzip at all');
+    // Wrong types; the who-field that the token now decides; another municipality in the body.
+    const typed = await cs.post('/v1/trajectories').send({ caseRef: 42, data: 'x' });
+    expectProblem(typed, 400, 'invalid-request');
+    expect(typed.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/body/caseRef', '/body/data']);
+    const otherTenant = await cs.post('/v1/trajectories').send({ caseRef, municipality: 'GM0014' });
+    expectProblem(otherTenant, 400, 'invalid-request');
+    expect(otherTenant.body.errors[0].path).toBe('/body/municipality');
+
+    expectProblem(await cs.post('/v1/trajectories').set('content-type', 'application/json').send('{"caseRef": '), 400, 'malformed-json');
+    expectProblem(await cs.post('/v1/trajectories').set('content-type', 'text/plain').send(`caseRef=${caseRef}`), 415, 'unsupported-media-type');
+    expectProblem(await cs.post('/v1/trajectories').send({ caseRef, pad: 'x'.repeat(200_000) }), 413, 'payload-too-large');
+    const gzip = await cs.post('/v1/trajectories').set('content-type', 'application/json').set('content-encoding', 'gzip').send('not gzip at all');
     expectProblem(gzip, 400, 'invalid-request');
-    expectProblem(await request(app).get('/v1/trajectories/GM0363-%E0%A4%A'), 400, 'invalid-request');
+    expectProblem(await cs.get('/v1/trajectories/GM0363-%E0%A4%A'), 400, 'invalid-request');
     expect(await exists(`GM0363-${caseRef}`)).toBe(false);
   });
 
-  it('completes steps and reports events through the workflow, refusing what is not open or not known', async () => {
+  it('refuses missing, expired, forged and wrongly-claimed tokens, wrong roles and other tenants, changing nothing', async () => {
+    const cs = await as(app, 'case-system');
     const caseRef = uniqueId('ZAAK');
     const id = `GM0363-${caseRef}`;
-    await request(app).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363' }).expect(201);
-    const done = await request(app).post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({ completedBy: 'teamleider-3' });
+    await cs.post('/v1/trajectories').send({ caseRef }).expect(201);
+    const before = await historyLength(id);
+
+    // No token, not a bearer JWT, expired, signed with another key, missing claims: 401 with WWW-Authenticate.
+    const none = await request(app).get(`/v1/trajectories/${id}`);
+    expectProblem(none, 401, 'unauthorized');
+    expect(none.headers['www-authenticate']).toMatch(/^Bearer/);
+    expectProblem(await request(app).get(`/v1/trajectories/${id}`).set('authorization', 'Basic dXNlcjpwdw=='), 401, 'unauthorized');
+    const expired = await (await as(app, 'case-system', 'GM0363', { expiresIn: -3600 })).post(`/v1/trajectories/${id}/close`).send({ reason: 'x' });
+    expectProblem(expired, 401, 'unauthorized');
+    expect(expired.body.detail).toMatch(/expired/);
+    const forged = await signToken('another-secret-that-is-long-enough-0123', { subject: 'x', municipality: 'GM0363', role: 'case-system' });
+    expectProblem(await request(app).post(`/v1/trajectories/${id}/close`).set('authorization', `Bearer ${forged}`).send({ reason: 'x' }), 401, 'unauthorized');
+    const noRole = await signToken(TEST_SECRET, { subject: 'x', municipality: 'GM0363', role: 'burgemeester' as never });
+    const noRoleRes = await request(app).get(`/v1/trajectories/${id}`).set('authorization', `Bearer ${noRole}`);
+    expectProblem(noRoleRes, 401, 'unauthorized');
+    expect(noRoleRes.body.detail).toMatch(/"role" claim/);
+
+    // Wrong role: 403, naming the roles that may.
+    const manager = await as(app, 'manager');
+    const operator = await as(app, 'operator');
+    expectProblem(await manager.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({}), 403, 'forbidden');
+    expectProblem(await operator.post('/v1/trajectories').send({ caseRef: uniqueId('ZAAK') }), 403, 'forbidden');
+    expectProblem(await operator.post(`/v1/trajectories/${id}/close`).send({ reason: 'x' }), 403, 'forbidden');
+    expectProblem(await cs.post(`/v1/trajectories/${id}/escalations/x@0/decisions`).send({ type: 'instruction', text: 'x', reason: 'y' }), 403, 'forbidden');
+    expectProblem(await manager.get(`/v1/trajectories/${id}`), 403, 'forbidden');
+
+    // Another municipality's token: the trajectory does not exist for it (404, not 403), and nothing changes.
+    const other = await as(app, 'case-system', 'GM0014');
+    expectProblem(await other.get(`/v1/trajectories/${id}`), 404, 'not-found');
+    expectProblem(await other.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({}), 404, 'not-found');
+    expectProblem(await other.post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact' }), 404, 'not-found');
+    expectProblem(await other.post(`/v1/trajectories/${id}/close`).send({ reason: 'x' }), 404, 'not-found');
+    expectProblem(await (await as(app, 'operator', 'GM0014')).post(`/v1/trajectories/${id}/pause`).send({ reason: 'x' }), 404, 'not-found');
+    expectProblem(await (await as(app, 'manager', 'GM0014')).post(`/v1/trajectories/${id}/escalations/x@0/acknowledge`).send({}), 404, 'not-found');
+    const otherList = await (await as(app, 'operator', 'GM0014')).get('/v1/trajectories?municipality=GM0363');
+    expectProblem(otherList, 400, 'invalid-request');
+
+    expect(await historyLength(id)).toBe(before);
+    expect((await cs.get(`/v1/trajectories/${id}`)).body).toMatchObject({ status: 'open', openSteps: [{ id: 'assign-director' }] });
+  });
+
+  it('completes steps and reports events through the workflow as the token\'s subject, refusing what is not open or not known', async () => {
+    const cs = await as(app, 'case-system', 'GM0363', { subject: 'teamleider-3' });
+    const caseRef = uniqueId('ZAAK');
+    const id = `GM0363-${caseRef}`;
+    await cs.post('/v1/trajectories').send({ caseRef }).expect(201);
+    const done = await cs.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({});
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ id: 'assign-director', outcome: 'completed', closedBy: 'teamleider-3' });
 
     const before = await historyLength(id);
-    expectProblem(
-      await request(app).post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({ completedBy: 'x' }),
-      409,
-      'conflict',
-    );
-    expectProblem(
-      await request(app).post(`/v1/trajectories/${id}/steps/housing/complete`).send({ completedBy: 'x' }),
-      409,
-      'conflict',
-    );
-    const badEvent = await request(app).post(`/v1/trajectories/${id}/events`).send({ event: 'plan-agred' });
+    expectProblem(await cs.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({}), 409, 'conflict');
+    expectProblem(await cs.post(`/v1/trajectories/${id}/steps/housing/complete`).send({}), 409, 'conflict');
+    expectProblem(await cs.post(`/v1/trajectories/${id}/steps/first-contact/complete`).send({ completedBy: 'iemand' }), 400, 'invalid-request');
+    const badEvent = await cs.post(`/v1/trajectories/${id}/events`).send({ event: 'plan-agred' });
     expectProblem(badEvent, 400, 'invalid-request');
     expect(badEvent.body.errors[0].message).toMatch(/did you mean "plan-agreed"/);
     expect(await historyLength(id)).toBe(before);
 
-    await request(app).post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact' }).expect(202);
-    const state = await request(app).get(`/v1/trajectories/${id}`);
+    await cs.post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact' }).expect(202);
+    const state = await cs.get(`/v1/trajectories/${id}`);
     expect(Object.keys(state.body.lastEventAt)).toEqual(['family-contact']);
+    expect(state.body.events.at(-1)).toMatchObject({ event: 'family-contact', reportedBy: 'teamleider-3' });
   });
 
-  it('records escalation decisions, pauses, resumes and reschedules through the API', async () => {
-    // A definition with a deadline of seconds, so the dev server's real clock reaches the ladder during the test.
-    const quick = validateDefinition(
-      {
-        id: 'snel',
-        version: 1,
-        name: 'Snel',
-        roles: [{ id: 'regisseur', name: 'Regisseur' }, { id: 'teamleider', name: 'Teamleider' }],
-        escalationPolicies: { kort: { levels: [{ role: 'owner', after: 'PT0S' }, { role: 'teamleider', after: 'PT1H' }] } },
-        defaultEscalationPolicy: 'kort',
-        phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due: 'PT1S', next: 'y' }, { id: 'y', type: 'userTask', owner: 'regisseur', due: 'P1D', next: 'e' }, { id: 'e', type: 'end' }] }],
-      },
-      { activities: [] },
-    );
-    const registry = new DefinitionRegistry();
-    if (quick.ok) registry.register(quick.definition);
-    const quickApp = createApp({ client: env.client, definitions: registry, taskQueue, logger: pino({ level: 'silent' }) });
+  it('serves the escalation inbox; managers acknowledge and decide as themselves; operators pause, resume and reschedule', async () => {
+    const municipality = randomMunicipality();
+    const quickApp = testApp(env.client, registryOf(quick()), taskQueue, { metrics });
+    const cs = await as(quickApp, 'case-system', municipality);
+    const manager = await as(quickApp, 'manager', municipality, { subject: 'teamleider-3' });
+    const wethouder = await as(quickApp, 'manager', municipality, { subject: 'wethouder-1', escalationRoles: ['wethouder'] });
+    const operator = await as(quickApp, 'operator', municipality, { subject: 'operator-7' });
     const caseRef = uniqueId('ZAAK');
-    const id = `GM0363-${caseRef}`;
-    await request(quickApp).post('/v1/trajectories').send({ caseRef, municipality: 'GM0363', definitionId: 'snel' }).expect(201);
-    let state: any;
-    for (let i = 0; i < 100 && !(state?.escalations?.length > 0); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      state = (await request(quickApp).get(`/v1/trajectories/${id}`)).body;
-    }
+    const id = `${municipality}-${caseRef}`;
+    await cs.post('/v1/trajectories').send({ caseRef, definitionId: 'snel' }).expect(201);
+    const state = await until(
+      async () => (await cs.get(`/v1/trajectories/${id}`)).body,
+      (s) => s.escalations?.length > 0,
+    );
     expect(state.escalations[0]).toMatchObject({ id: 'x@0', level: 0, role: 'regisseur' });
 
-    const ack = await request(quickApp).post(`/v1/trajectories/${id}/escalations/x@0/acknowledge`).send({ acknowledgedBy: 'regisseur-1' });
+    // The inbox (from visibility: wait until the escalation level is indexed).
+    const inbox = await until(
+      async () => (await manager.get('/v1/escalations?state=open')).body,
+      (b) => b.count === 1,
+    );
+    expect(Inbox.safeParse(inbox).success).toBe(true);
+    expect(inbox.items[0]).toMatchObject({ id: 'x@0', trajectoryId: id, state: 'open', role: 'regisseur', links: { acknowledge: `/v1/trajectories/${id}/escalations/x%400/acknowledge` } });
+    expect((await wethouder.get('/v1/escalations')).body.count).toBe(0);
+    expectProblem(await wethouder.get('/v1/escalations?role=regisseur'), 403, 'forbidden');
+    expectProblem(await wethouder.post(`/v1/trajectories/${id}/escalations/x@0/acknowledge`).send({}), 404, 'not-found');
+
+    const ack = await manager.post(`/v1/trajectories/${id}/escalations/x@0/acknowledge`).send({});
     expect(ack.status).toBe(200);
-    expect(ack.body.escalations[0]).toMatchObject({ acknowledgedBy: 'regisseur-1' });
+    expect(ack.body.escalations[0]).toMatchObject({ acknowledgedBy: 'teamleider-3' });
+    expect((await manager.get('/v1/escalations?state=acknowledged')).body.items.map((e: { id: string }) => e.id)).toEqual(['x@0']);
+    expect((await manager.get('/v1/escalations?state=open')).body.count).toBe(0);
+
     const newDue = new Date(Date.now() + 7 * 24 * 3600 * 1000).toISOString();
-    const decided = await request(quickApp)
+    const decided = await manager
       .post(`/v1/trajectories/${id}/escalations/x@0/decisions`)
-      .send({ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' });
+      .send({ type: 'new-deadline', dueAt: newDue, reason: 'wacht op de corporatie' });
     expect(decided.status).toBe(200);
-    expect(decided.body.escalations[0]).toMatchObject({ resolution: 'new-deadline', decisions: [{ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' }] });
+    expect(decided.body.escalations[0]).toMatchObject({
+      resolution: 'new-deadline',
+      decisions: [{ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' }],
+    });
     expect(decided.body.openSteps[0].dueAt).toBe(newDue);
 
-    // Refusals change nothing: a decision on a resolved escalation, an unknown escalation, a bad decision body.
+    // Refusals change nothing: a decision on a resolved escalation, an unknown escalation, a bad decision body,
+    // a body that names who decided (the token decides that).
     const before = await historyLength(id);
-    expectProblem(await request(quickApp).post(`/v1/trajectories/${id}/escalations/x@0/decisions`).send({ type: 'instruction', text: 'x', decidedBy: 'y', reason: 'z' }), 409, 'conflict');
-    expectProblem(await request(quickApp).post(`/v1/trajectories/${id}/escalations/x@7/acknowledge`).send({ acknowledgedBy: 'y' }), 404, 'not-found');
-    const bad = await request(quickApp).post(`/v1/trajectories/${id}/escalations/x@0/decisions`).send({ type: 'doorbraak', decidedBy: 'y', reason: 'z' });
-    expectProblem(bad, 400, 'invalid-request');
+    expectProblem(await manager.post(`/v1/trajectories/${id}/escalations/x@0/decisions`).send({ type: 'instruction', text: 'x', reason: 'z' }), 409, 'conflict');
+    expectProblem(await manager.post(`/v1/trajectories/${id}/escalations/x@7/acknowledge`).send({}), 404, 'not-found');
+    expectProblem(await manager.post(`/v1/trajectories/${id}/escalations/x@0/decisions`).send({ type: 'doorbraak', reason: 'z' }), 400, 'invalid-request');
+    const named = await manager.post(`/v1/trajectories/${id}/escalations/x@0/decisions`).send({ type: 'instruction', text: 'x', reason: 'z', decidedBy: 'wethouder' });
+    expectProblem(named, 400, 'invalid-request');
+    expect(named.body.errors).toEqual([{ path: '/body/decidedBy', message: expect.any(String) }]);
     expect(await historyLength(id)).toBe(before);
 
-    const paused = await request(quickApp).post(`/v1/trajectories/${id}/pause`).send({ reason: 'gezin in het buitenland', by: 'regisseur-1' });
-    expect(paused.body.paused).toMatchObject({ reason: 'gezin in het buitenland', by: 'regisseur-1' });
-    expectProblem(await request(quickApp).post(`/v1/trajectories/${id}/pause`).send({ reason: 'nogmaals', by: 'regisseur-1' }), 422, 'unprocessable');
-    const resumed = await request(quickApp).post(`/v1/trajectories/${id}/resume`).send({ by: 'regisseur-1' });
+    const paused = await operator.post(`/v1/trajectories/${id}/pause`).send({ reason: 'gezin in het buitenland' });
+    expect(paused.body.paused).toMatchObject({ reason: 'gezin in het buitenland', by: 'operator-7' });
+    expectProblem(await operator.post(`/v1/trajectories/${id}/pause`).send({ reason: 'nogmaals' }), 422, 'unprocessable');
+    const resumed = await operator.post(`/v1/trajectories/${id}/resume`).send({});
     expect(resumed.body.paused).toBeUndefined();
     expect(Date.parse(resumed.body.openSteps[0].dueAt)).toBeGreaterThan(Date.parse(newDue));
 
     const later = new Date(Date.now() + 14 * 24 * 3600 * 1000).toISOString();
-    const moved = await request(quickApp).post(`/v1/trajectories/${id}/steps/x/reschedule`).send({ dueAt: later, reason: 'MDO verzet', by: 'regisseur-1' });
-    expect(moved.body.openSteps[0]).toMatchObject({ dueAt: later, reschedules: expect.arrayContaining([expect.objectContaining({ reason: 'MDO verzet', by: 'regisseur-1' })]) });
+    const moved = await operator.post(`/v1/trajectories/${id}/steps/x/reschedule`).send({ dueAt: later, reason: 'MDO verzet' });
+    expect(moved.body.openSteps[0]).toMatchObject({ dueAt: later, reschedules: expect.arrayContaining([expect.objectContaining({ reason: 'MDO verzet', by: 'operator-7' })]) });
+
+    // The worker of this process counted the escalation by level.
+    const scraped = (await request(quickApp).get('/v1/metrics')).text;
+    expect(scraped).toMatch(new RegExp(`waakvlam_escalations_raised_total\\{level="0",municipality="${municipality}"\\} 1`));
   });
 
   it('lists trajectories from the visibility store, and the overdue filter finds exactly the overdue ones', async () => {
-    const def = (id: string, due: string) => {
-      const r = validateDefinition(
-        {
-          id,
-          version: 1,
-          name: id,
-          roles: [{ id: 'regisseur', name: 'Regisseur' }],
-          phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due, next: 'e' }, { id: 'e', type: 'end' }] }],
-        },
-        { activities: [] },
-      );
-      if (!r.ok) throw new Error(JSON.stringify(r.problems));
-      return r.definition;
-    };
-    const registry = new DefinitionRegistry();
-    registry.register(def('snel', 'PT1S'));
-    registry.register(def('traag', 'P1D'));
-    const listApp = createApp({ client: env.client, definitions: registry, taskQueue, logger: pino({ level: 'silent' }) });
-    const municipality = `GM9${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+    const def = (id: string, due: string) =>
+      define({ id, version: 1, name: id, roles: [{ id: 'regisseur', name: 'Regisseur' }], phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due, next: 'e' }, { id: 'e', type: 'end' }] }] });
+    const listApp = testApp(env.client, registryOf(def('snel', 'PT1S'), def('traag', 'P1D')), taskQueue);
+    const municipality = randomMunicipality();
+    const cs = await as(listApp, 'case-system', municipality);
+    const operator = await as(listApp, 'operator', municipality);
     const ids: Record<string, string> = {};
     for (const [name, definitionId] of [['a', 'snel'], ['b', 'snel'], ['c', 'traag']] as const) {
-      const res = await request(listApp).post('/v1/trajectories').send({ caseRef: uniqueId(`LIJST-${name}`), municipality, definitionId });
-      ids[name] = res.body.id;
+      ids[name] = (await cs.post('/v1/trajectories').send({ caseRef: uniqueId(`LIJST-${name}`), definitionId })).body.id;
     }
     await new Promise((r) => setTimeout(r, 1500)); // the quick ones fall due
-    let overdue: any;
-    for (let i = 0; i < 50; i++) {
-      overdue = (await request(listApp).get(`/v1/trajectories?municipality=${municipality}&overdue=true`)).body;
-      if (overdue.count === 2) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const overdue = await until(async () => (await operator.get('/v1/trajectories?overdue=true')).body, (b) => b.count === 2, 50);
+    expect(TrajectoryList.safeParse(overdue).success).toBe(true);
     expect(overdue.items.map((t: { id: string }) => t.id).sort()).toEqual([ids.a, ids.b].sort());
     expect(overdue.items[0]).toMatchObject({ municipality, status: 'open', phase: 'a', openSteps: 1, definition: { id: 'snel', version: 1 } });
 
-    let all: any;
-    for (let i = 0; i < 50; i++) {
-      all = (await request(listApp).get(`/v1/trajectories?municipality=${municipality}&phase=a`)).body;
-      if (all.count === 3) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const all = await until(async () => (await cs.get(`/v1/trajectories?municipality=${municipality}&phase=a`)).body, (b) => b.count === 3, 50);
     expect(all.count).toBe(3);
-    const slow = (await request(listApp).get(`/v1/trajectories?municipality=${municipality}&definitionId=traag`)).body;
+    const slow = (await operator.get('/v1/trajectories?definitionId=traag')).body;
     expect(slow.items.map((t: { id: string }) => t.id)).toEqual([ids.c]);
+    // Another municipality lists none of them.
+    expect((await (await as(listApp, 'operator', randomMunicipality())).get('/v1/trajectories?overdue=true')).body.count).toBe(0);
 
-    const bad = await request(listApp).get(`/v1/trajectories?overdue=soms&municipality=Amsterdam&nope=1`);
+    const bad = await operator.get(`/v1/trajectories?overdue=soms&municipality=Amsterdam&nope=1`);
     expectProblem(bad, 400, 'invalid-request');
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/query/municipality', '/query/nope', '/query/overdue']);
   });
 
+  it('lists, reads, validates and registers definitions per municipality; a trajectory keeps its version', async () => {
+    const municipality = randomMunicipality();
+    const operator = await as(app, 'operator', municipality, { subject: 'beheerder-2' });
+    const cs = await as(app, 'case-system', municipality);
+    const listed = await operator.get('/v1/definitions');
+    expect(listed.body.items).toEqual([{ id: 'gezinstraject', name: expect.stringMatching(/^Gezinstraject/), versions: [{ version: 1, source: 'shipped' }] }]);
+    const v1 = (await cs.get('/v1/definitions/gezinstraject')).body;
+    expect(v1).toMatchObject({ id: 'gezinstraject', version: 1 });
+
+    // Validate: every problem with its path, nothing registered.
+    const broken = { ...v1, version: 2, defaultEscalationPolicy: 'standard', phases: [{ ...v1.phases[0], start: 'asign-director' }, ...v1.phases.slice(1)] };
+    const checked = await cs.post('/v1/definitions/validate').send(broken);
+    expect(checked.status).toBe(200);
+    expect(checked.body.valid).toBe(false);
+    expect(checked.body.problems).toEqual(
+      expect.arrayContaining([
+        { path: '/defaultEscalationPolicy', message: 'unknown escalation policy "standard"', suggestion: 'standaard' },
+        { path: '/phases/0/start', message: expect.stringMatching(/unknown node "asign-director"/), suggestion: 'assign-director' },
+      ]),
+    );
+    const refused = await operator.post('/v1/definitions').send(broken);
+    expectProblem(refused, 422, 'unprocessable');
+    expect(refused.body.errors).toEqual(
+      expect.arrayContaining([
+        { path: '/body/defaultEscalationPolicy', message: 'unknown escalation policy "standard" (did you mean "standaard"?)' },
+        { path: '/body/phases/0/start', message: expect.stringMatching(/did you mean "assign-director"/) },
+      ]),
+    );
+    expectProblem(await cs.post('/v1/definitions').send({ ...v1, version: 2 }), 403, 'forbidden');
+    expect((await operator.get('/v1/definitions')).body.items[0].versions).toHaveLength(1);
+
+    // Register v2 (an intake of 5 days instead of 3) and start with it; a trajectory on v1 keeps v1.
+    const onV1 = uniqueId('ZAAK');
+    await cs.post('/v1/trajectories').send({ caseRef: onV1 }).expect(201);
+    const v2 = structuredClone(v1);
+    v2.version = 2;
+    v2.phases[0].nodes[0].due = { workingDays: 5 };
+    const registered = await operator.post('/v1/definitions').send(v2);
+    expect(registered.status).toBe(201);
+    expect(registered.headers.location).toBe('/v1/definitions/gezinstraject?version=2');
+    expectProblem(await operator.post('/v1/definitions').send({ ...v2, name: 'Anders' }), 409, 'conflict');
+    expect((await operator.get('/v1/definitions')).body.items[0].versions).toEqual([
+      { version: 1, source: 'shipped' },
+      { version: 2, source: 'registered', registeredBy: 'beheerder-2', registeredAt: expect.any(String) },
+    ]);
+    expect((await cs.get('/v1/definitions/gezinstraject?version=2')).body.phases[0].nodes[0].due).toEqual({ workingDays: 5 });
+    expectProblem(await cs.get('/v1/definitions/gezinstraject?version=9'), 404, 'not-found');
+
+    const onV2 = uniqueId('ZAAK');
+    await cs.post('/v1/trajectories').send({ caseRef: onV2 }).expect(201);
+    expect((await cs.get(`/v1/trajectories/${municipality}-${onV2}`)).body.definition).toMatchObject({ version: 2 });
+    expect((await cs.get(`/v1/trajectories/${municipality}-${onV1}`)).body.definition).toMatchObject({ version: 1 });
+    // Another municipality does not see it.
+    expect((await (await as(app, 'operator', randomMunicipality())).get('/v1/definitions')).body.items[0].versions).toHaveLength(1);
+  });
+
   it('refuses an unknown definition with a suggestion', async () => {
-    const res = await request(app).post('/v1/trajectories').send({ caseRef: uniqueId('ZAAK'), municipality: 'GM0363', definitionId: 'gezinstrajekt' });
+    const res = await (await as(app, 'case-system')).post('/v1/trajectories').send({ caseRef: uniqueId('ZAAK'), definitionId: 'gezinstrajekt' });
     expectProblem(res, 400, 'invalid-request');
     expect(res.body.errors[0]).toMatchObject({ path: '/body/definitionId', message: expect.stringMatching(/did you mean "gezinstraject"/) });
   });
 
   it('answers unknown trajectories and routes with 404 problem+json', async () => {
-    expectProblem(await request(app).get('/v1/trajectories/GM0363-bestaat-niet'), 404, 'not-found');
-    expectProblem(await request(app).get('/v1/trajectories/not an id'), 400, 'invalid-request');
-    expectProblem(await request(app).post('/v1/trajectories/GM0363-bestaat-niet/close').send({ reason: 'x' }), 404, 'not-found');
+    const cs = await as(app, 'case-system');
+    expectProblem(await cs.get('/v1/trajectories/GM0363-bestaat-niet'), 404, 'not-found');
+    expectProblem(await cs.get('/v1/trajectories/not an id'), 400, 'invalid-request');
+    expectProblem(await cs.post('/v1/trajectories/GM0363-bestaat-niet/close').send({ reason: 'x' }), 404, 'not-found');
     expectProblem(await request(app).get('/v1/nothing-here'), 404, 'not-found');
+  });
+
+  it('documents every route in the OpenAPI 3.1 document and on a browsable page', async () => {
+    const doc = (await request(app).get('/v1/openapi.json').expect(200)).body;
+    expect(doc.openapi).toBe('3.1.0');
+    // Every route Express serves is in the document, with the same method.
+    const served = (app.router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>)
+      .filter((l) => l.route)
+      .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m} ${openApiPath(l.route!.path)}`))
+      .sort();
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m} ${path}`))
+      .sort();
+    expect(served.length).toBeGreaterThanOrEqual(20);
+    expect(documented).toEqual(served);
+    // Request schemas come from the zod schemas that validate: unknown fields are refused in both.
+    const start = doc.paths['/v1/trajectories'].post;
+    expect(start.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, required: ['caseRef'] });
+    expect(start['x-roles']).toEqual(['case-system']);
+    expect(start.responses['401'].content['application/problem+json']).toBeDefined();
+    // The list of routes is the one table (a route added without documentation cannot exist).
+    expect(apiRoutes).toBeTypeOf('function');
+
+    const page = await request(app).get('/v1/docs').expect(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    for (const methods of Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>)) {
+      for (const op of Object.values(methods)) expect(page.text).toContain(`id="${op.operationId}"`);
+    }
+  });
+
+  it('sends security headers, limits each client\'s rate and exports request metrics', async () => {
+    const limited = testApp(env.client, shipped, taskQueue, { rateLimitPerMinute: 3 });
+    const cs = await as(limited, 'case-system', 'GM0363', { subject: 'druk-systeem' });
+    for (let i = 0; i < 3; i++) expect((await cs.get('/v1/definitions')).status).toBe(200);
+    const tooMany = await cs.get('/v1/definitions');
+    expectProblem(tooMany, 429, 'too-many-requests');
+    expect(Number(tooMany.headers['retry-after'])).toBeGreaterThan(0);
+    // Another client is not affected.
+    expect((await (await as(limited, 'case-system', 'GM0363', { subject: 'ander-systeem' })).get('/v1/definitions')).status).toBe(200);
+
+    const live = await request(app).get('/v1/health/live').expect(200, { status: 'ok' });
+    expect(live.headers['x-content-type-options']).toBe('nosniff');
+    expect(live.headers['content-security-policy']).toMatch(/default-src 'self'/);
+    expect(live.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    expect(live.headers['x-powered-by']).toBeUndefined();
+
+    const scraped = (await request(app).get('/v1/metrics').expect(200)).text;
+    expect(scraped).toMatch(/waakvlam_http_requests_total\{method="GET",route="\/v1\/trajectories\/:id",status="200"\} \d+/);
+    expect(scraped).toMatch(/waakvlam_http_request_duration_seconds_bucket\{le="0.1",method="POST",route="\/v1\/trajectories",status="201"\}/);
+    expect(scraped).toMatch(/waakvlam_trajectories_started_total\{municipality="GM0363",definition="gezinstraject"\} \d+/);
+    expect(scraped).not.toMatch(/ZAAK/); // no case references in metrics
   });
 
   it('reports liveness and readiness against the Temporal server', async () => {
@@ -309,3 +487,9 @@ describe('API end to end', () => {
     expect(ready.body.temporal).toBe('reachable');
   });
 });
+
+function registryOf(...definitions: Definition[]): DefinitionRegistry {
+  const registry = new DefinitionRegistry();
+  for (const d of definitions) registry.register(d);
+  return registry;
+}

@@ -8,7 +8,7 @@ describe('configuration', () => {
     expect(config.temporal).toMatchObject({ address: undefined, namespace: 'default', taskQueue: 'waakvlam' });
     expect(config.devServer).toMatchObject({ port: 7233, uiPort: 8233, ip: '127.0.0.1' });
     expect(config.devServer.dbFile).toMatch(/data\/temporal\.db$/);
-    expect(config.api).toEqual({ port: 3000, host: '0.0.0.0' });
+    expect(config.api).toEqual({ port: 3000, host: '0.0.0.0', auth: undefined, rateLimitPerMinute: 600 });
   });
 
   it('reads an external server with mTLS', () => {
@@ -37,6 +37,14 @@ describe('configuration', () => {
     expect(message).toMatch(/PORT/);
     expect(message).toMatch(/TEMPORAL_UI_PORT/);
     expect(message).toMatch(/LOG_LEVEL/);
+  });
+
+  it('reads token verification settings and refuses a short secret or a JWKS address that is no URL', () => {
+    const config = loadConfig({ WAAKVLAM_JWT_SECRET: 's'.repeat(32), WAAKVLAM_JWT_ISSUER: 'zaaksysteem', WAAKVLAM_RATE_LIMIT: '120' });
+    expect(config.api.auth).toEqual({ secret: 's'.repeat(32), issuer: 'zaaksysteem' });
+    expect(config.api.rateLimitPerMinute).toBe(120);
+    expect(() => loadConfig({ WAAKVLAM_JWT_SECRET: 'kort' })).toThrow(/WAAKVLAM_JWT_SECRET: must be at least 32 characters/);
+    expect(() => loadConfig({ WAAKVLAM_JWKS_URL: 'geen url' })).toThrow(/WAAKVLAM_JWKS_URL/);
   });
 
   it('refuses a client certificate without its key', () => {

@@ -12,6 +12,7 @@ import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { freePort, groupAlive, startNpm, type StartedProcess } from './helpers/process.js';
 import { quietTemporalRuntime, uniqueId } from './helpers/temporal.js';
+import { DEV_SECRET, signToken } from '../api/auth.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = mkdtempSync(join(tmpdir(), 'waakvlam-start-'));
@@ -22,8 +23,9 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function json(url: string, init?: RequestInit): Promise<{ status: number; body: any }> {
-  const res = await fetch(url, init);
+async function json(url: string, init?: RequestInit, token?: string): Promise<{ status: number; body: any }> {
+  const headers = { ...(init?.headers as Record<string, string>), ...(token ? { authorization: `Bearer ${token}` } : {}) };
+  const res = await fetch(url, { ...init, headers });
   return { status: res.status, body: await res.json() };
 }
 
@@ -45,7 +47,11 @@ describe('npm start', () => {
       TEMPORAL_UI_PORT: String(uiPort),
       WAAKVLAM_DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
+      WAAKVLAM_JWT_SECRET: '',
+      WAAKVLAM_JWKS_URL: '',
     };
+    // Nothing configured: the public local development key, said loudly.
+    const token = await signToken(DEV_SECRET, { subject: 'regisseur-1', municipality: 'GM0363', role: 'case-system' });
     const api = `http://127.0.0.1:${apiPort}`;
     const caseRef = uniqueId('ZAAK');
 
@@ -54,6 +60,7 @@ describe('npm start', () => {
     await first.waitFor('Press Ctrl-C to stop.');
     expect(first.output()).toContain(`API:             http://127.0.0.1:${apiPort}/v1`);
     expect(first.output()).toContain(`Temporal Web UI: http://127.0.0.1:${uiPort}`);
+    expect(first.output()).toContain('AUTHENTICATION USES THE PUBLIC LOCAL DEVELOPMENT KEY');
 
     expect((await json(`${api}/v1/health/ready`)).status).toBe(200);
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`);
@@ -64,17 +71,19 @@ describe('npm start', () => {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ caseRef, municipality: 'GM0363' }),
-    });
+    }, token);
     expect(started.status).toBe(201);
-    const before = await json(`${api}${started.body.links.self}`);
+    expect((await json(`${api}${started.body.links.self}`)).status).toBe(401);
+    const before = await json(`${api}${started.body.links.self}`, undefined, token);
     expect(before.body.status).toBe('open');
     const completed = await json(`${api}${started.body.links.self}/steps/assign-director/complete`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ completedBy: 'teamleider-1' }),
-    });
+      body: JSON.stringify({}),
+    }, token);
     expect(completed.status).toBe(200);
-    const progressed = await json(`${api}${started.body.links.self}`);
+    expect(completed.body.closedBy).toBe('regisseur-1');
+    const progressed = await json(`${api}${started.body.links.self}`, undefined, token);
     expect(progressed.body.openSteps.map((s: { id: string }) => s.id)).toEqual(['first-contact']);
 
     expectCleanStop(await first.interrupt(), first);
@@ -88,7 +97,7 @@ describe('npm start', () => {
     const second = startNpm('start', { ...env, PORT: String(apiPort2), TEMPORAL_DEV_PORT: String(temporalPort2), TEMPORAL_UI_PORT: String(uiPort2) }, root);
     running.push(second);
     await second.waitFor('Press Ctrl-C to stop.');
-    const after = await json(`${api2}${started.body.links.self}`);
+    const after = await json(`${api2}${started.body.links.self}`, undefined, token);
     expect(after.status).toBe(200);
     // The same trajectory, with its open step and its timers (the due date) intact after the restart.
     const stable = (body: any) => ({ ...body, openSteps: body.openSteps.map(({ openForSeconds: _, ...step }: any) => step) });
@@ -106,11 +115,13 @@ describe('npm start', () => {
     try {
       const address = external.address;
       const apiPort = await freePort();
-      const proc = startNpm('start', { ...process.env, TEMPORAL_ADDRESS: address, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn' }, root);
+      const secret = 'a-configured-secret-of-at-least-32-characters';
+      const proc = startNpm('start', { ...process.env, TEMPORAL_ADDRESS: address, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WAAKVLAM_JWT_SECRET: secret }, root);
       running.push(proc);
       await proc.waitFor('Press Ctrl-C to stop.');
       expect(proc.output()).toContain(`Temporal:        ${address}`);
       expect(proc.output()).not.toContain('State:');
+      expect(proc.output()).not.toContain('DEVELOPMENT KEY');
 
       const connection = await Connection.connect({ address });
       const attrs = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
@@ -120,9 +131,10 @@ describe('npm start', () => {
       const res = await json(`http://127.0.0.1:${apiPort}/v1/trajectories`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ caseRef: uniqueId('ZAAK'), municipality: 'GM0599' }),
-      });
+        body: JSON.stringify({ caseRef: uniqueId('ZAAK') }),
+      }, await signToken(secret, { subject: 'zaaksysteem', municipality: 'GM0599', role: 'case-system' }));
       expect(res.status).toBe(201);
+      expect(res.body.id).toMatch(/^GM0599-/);
       const described = await external.client.workflow.getHandle(res.body.id).describe();
       expect(described.status.name).toBe('RUNNING');
       expectCleanStop(await proc.interrupt(), proc);

@@ -53,6 +53,18 @@ const EnvSchema = z.object({
   SMTP_URL: optionalText,
   /** Sender of e-mail. Default `Waakvlam <waakvlam@localhost>`. */
   SMTP_FROM: z.string().min(1).default('Waakvlam <waakvlam@localhost>'),
+  /** Shared secret verifying HMAC-signed bearer tokens (HS256/384/512). */
+  WAAKVLAM_JWT_SECRET: optionalText,
+  /** JWKS URL verifying asymmetrically signed bearer tokens. */
+  WAAKVLAM_JWKS_URL: optionalText.pipe(z.url().optional()),
+  /** Required `iss` of bearer tokens, when set. */
+  WAAKVLAM_JWT_ISSUER: optionalText,
+  /** Required `aud` of bearer tokens, when set. */
+  WAAKVLAM_JWT_AUDIENCE: optionalText,
+  /** Requests per client (token subject) per minute. Default 600. */
+  WAAKVLAM_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
+  /** Port on which `npm run worker` serves Prometheus metrics at /metrics. Unset: none. */
+  WAAKVLAM_METRICS_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.min(1).optional()),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -69,13 +81,21 @@ export interface TemporalConfig {
 export interface Config {
   temporal: TemporalConfig;
   devServer: { port: number; uiPort: number; ip: string; dbFile: string };
-  api: { port: number; host: string };
+  api: {
+    port: number;
+    host: string;
+    /** How bearer tokens are verified; undefined when neither a secret nor a JWKS URL is configured. */
+    auth?: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+    rateLimitPerMinute: number;
+  };
   notifications: {
     directoryFile?: string;
     webhook?: { url: string; secret: string; source?: string };
     email?: { url: string; from: string };
   };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
+  /** Where `npm run worker` serves its metrics; undefined: nowhere. */
+  workerMetricsPort?: number;
 }
 
 /** Thrown when the environment is invalid; lists every bad variable. */
@@ -98,6 +118,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (Boolean(e.WAAKVLAM_WEBHOOK_URL) !== Boolean(e.WAAKVLAM_WEBHOOK_SECRET)) {
     throw new ConfigError('invalid configuration:\n  WAAKVLAM_WEBHOOK_URL and WAAKVLAM_WEBHOOK_SECRET must be set together');
+  }
+  if (e.WAAKVLAM_JWT_SECRET && e.WAAKVLAM_JWT_SECRET.length < 32) {
+    throw new ConfigError('invalid configuration:\n  WAAKVLAM_JWT_SECRET: must be at least 32 characters (256 bits for HS256)');
   }
   if (e.WAAKVLAM_WEBHOOK_SECRET && !/^whsec_[A-Za-z0-9+/=]{16,}$/.test(e.WAAKVLAM_WEBHOOK_SECRET)) {
     throw new ConfigError('invalid configuration:\n  WAAKVLAM_WEBHOOK_SECRET: must be whsec_ followed by a base64 key');
@@ -125,7 +148,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ip: e.TEMPORAL_DEV_IP,
       dbFile: resolve(e.WAAKVLAM_DATA_DIR, 'temporal.db'),
     },
-    api: { port: e.PORT, host: e.HOST },
+    api: {
+      port: e.PORT,
+      host: e.HOST,
+      auth:
+        e.WAAKVLAM_JWT_SECRET || e.WAAKVLAM_JWKS_URL
+          ? {
+              ...(e.WAAKVLAM_JWT_SECRET ? { secret: e.WAAKVLAM_JWT_SECRET } : {}),
+              ...(e.WAAKVLAM_JWKS_URL ? { jwksUrl: e.WAAKVLAM_JWKS_URL } : {}),
+              ...(e.WAAKVLAM_JWT_ISSUER ? { issuer: e.WAAKVLAM_JWT_ISSUER } : {}),
+              ...(e.WAAKVLAM_JWT_AUDIENCE ? { audience: e.WAAKVLAM_JWT_AUDIENCE } : {}),
+            }
+          : undefined,
+      rateLimitPerMinute: e.WAAKVLAM_RATE_LIMIT,
+    },
     logLevel: e.LOG_LEVEL,
+    ...(e.WAAKVLAM_METRICS_PORT !== undefined ? { workerMetricsPort: e.WAAKVLAM_METRICS_PORT } : {}),
   };
 }

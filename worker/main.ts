@@ -7,6 +7,20 @@ import { connectClient, connectWorker } from './connection.js';
 import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { activityDepsFrom, createWorker } from './worker.js';
+import { createServer, type Server } from 'node:http';
+import { createMetrics, type Metrics } from '../api/metrics.js';
+
+/** `GET /metrics` on its own port, for Prometheus. */
+function serveMetrics(metrics: Metrics, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
+  });
+  return new Promise((resolve, reject) => server.once('error', reject).listen(port, () => resolve(server)));
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -21,9 +35,20 @@ async function main(): Promise<void> {
   if (added.length) logger.info({ added }, 'registered search attributes');
   await operator.connection.close();
 
+  // The worker counts escalations raised; with WAAKVLAM_METRICS_PORT it serves them (and its process metrics).
+  const metrics = createMetrics();
+  const metricsServer = config.workerMetricsPort === undefined ? undefined : await serveMetrics(metrics, config.workerMetricsPort);
   const connection = await connectWorker(temporal);
-  const worker = await createWorker({ connection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activityDeps: activityDepsFrom(config.notifications) });
-  const stop = () => worker.shutdown();
+  const worker = await createWorker({
+    connection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    activityDeps: { ...activityDepsFrom(config.notifications), escalationsRaised: metrics.escalationsRaised },
+  });
+  const stop = () => {
+    worker.shutdown();
+    metricsServer?.close();
+  };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   logger.info({ address, namespace: temporal.namespace, taskQueue: temporal.taskQueue }, 'worker running');

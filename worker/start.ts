@@ -16,9 +16,11 @@ import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { activityDepsFrom, createWorker } from './worker.js';
 import { createApp } from '../api/app.js';
+import { createAuthenticator, DEV_SECRET } from '../api/auth.js';
+import { createMetrics } from '../api/metrics.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { ACTIVITY_NAMES } from '../activities/index.js';
-import { listen } from '../api/listen.js';
+import { closeServer, listen } from '../api/listen.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -67,8 +69,15 @@ async function main(): Promise<void> {
   const added = await ensureSearchAttributes(connection, temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
 
+  // One metrics registry for the API and the worker of this process (escalations raised are counted by the worker).
+  const metrics = createMetrics();
   const workerConnection = await connectWorker(temporal);
-  const worker = await createWorker({ connection: workerConnection, namespace: temporal.namespace, taskQueue: temporal.taskQueue, activityDeps: activityDepsFrom(config.notifications) });
+  const worker = await createWorker({
+    connection: workerConnection,
+    namespace: temporal.namespace,
+    taskQueue: temporal.taskQueue,
+    activityDeps: { ...activityDepsFrom(config.notifications), escalationsRaised: metrics.escalationsRaised },
+  });
   const workerRun = worker.run();
   stops.push(async () => {
     worker.shutdown();
@@ -76,7 +85,17 @@ async function main(): Promise<void> {
     await workerConnection.close();
   });
 
-  const app = createApp({ client, definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }), taskQueue: temporal.taskQueue, logger });
+  const devKey = !config.api.auth;
+  if (devKey) logger.warn('authentication uses the PUBLIC local development key: never expose this API; set WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL');
+  const app = createApp({
+    client,
+    definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }),
+    taskQueue: temporal.taskQueue,
+    logger,
+    authenticate: createAuthenticator(config.api.auth ?? { secret: DEV_SECRET }),
+    metrics,
+    rateLimitPerMinute: config.api.rateLimitPerMinute,
+  });
   const server: Server = await listen(app, config.api.port, config.api.host);
   stops.push(() => closeServer(server));
 
@@ -87,27 +106,24 @@ async function main(): Promise<void> {
     `  Temporal:        ${address} (namespace ${temporal.namespace}, task queue ${temporal.taskQueue})`,
     devServer ? `  Temporal Web UI: ${devServer.uiUrl}` : `  Temporal Web UI: the one of your Temporal server`,
     devServer ? `  State:           ${config.devServer.dbFile}` : '',
+    `  API docs:        http://${apiHost}:${config.api.port}/v1/docs`,
+    devKey ? '' : `  Tokens:          verified with ${config.api.auth!.jwksUrl ? 'the configured JWKS' : 'WAAKVLAM_JWT_SECRET'}`,
     `Press Ctrl-C to stop.`,
   ].filter(Boolean);
+  if (devKey) {
+    lines.push(
+      '',
+      '!!! AUTHENTICATION USES THE PUBLIC LOCAL DEVELOPMENT KEY: anyone can mint a token. Local use only. !!!',
+      '!!! Set WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL for anything else.                              !!!',
+      '    A token for trying it out: npm run --silent token -- --role case-system --municipality GM0363',
+    );
+  }
   // Printed plainly (not as JSON) so a person starting the engine sees where things are.
   console.log(lines.join('\n'));
 
   workerRun.catch((err: unknown) => {
     logger.fatal({ err: String(err) }, 'the worker stopped unexpectedly');
     void shutdown('worker-failure');
-  });
-}
-
-/** Stops accepting connections and lets running requests finish, for at most `graceMs` (default 10 s). */
-function closeServer(server: Server, graceMs = 10_000): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    server.close(() => {
-      clearTimeout(timer);
-      resolve();
-    });
-    // Idle keep-alive sockets would hold close() open; running requests are allowed to finish.
-    server.closeIdleConnections();
   });
 }
 

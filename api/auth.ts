@@ -1,0 +1,124 @@
+/**
+ * Authentication and authorisation: bearer tokens (JWT, verified with `jose`) carrying the municipality, a role and
+ * the subject. Verified against a shared secret (HS256/384/512, as ZGW deployments use) or a JWKS (asymmetric keys).
+ *
+ * Claims:
+ * - `sub`: who acts (a pseudonymous user or system reference); recorded with every decision and action.
+ * - `municipality`: the CBS code (`GM0363`) whose trajectories the token may see and touch; nothing else.
+ * - `role`: `case-system` (start, act, report, read), `operator` (read everything of its municipality, pause,
+ *   resume, reschedule, register definitions) or `manager` (the escalation inbox, acknowledge, decide).
+ * - `escalation_roles` (optional, managers): the ladder roles whose escalations the manager answers, e.g.
+ *   `["teamleider"]`; without it, every role of the municipality.
+ * - `exp` is required; `iss` and `aud` are checked when configured.
+ */
+import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
+import { z } from 'zod';
+import { ProblemError } from './problem.js';
+
+/** The roles a token can carry. */
+export const ROLES = ['case-system', 'operator', 'manager'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, from a verified token. */
+export interface Principal {
+  subject: string;
+  municipality: string;
+  role: Role;
+  /** For managers: the ladder roles they answer; undefined means all. */
+  escalationRoles?: string[];
+}
+
+/**
+ * The local development key `npm start` uses when no key is configured. It is public (it is in this file and in the
+ * README): anyone can mint tokens with it, so it must never protect real data.
+ */
+export const DEV_SECRET = 'waakvlam-local-development-key-NOT-FOR-PRODUCTION';
+
+/** How tokens are verified. */
+export interface AuthConfig {
+  /** Shared secret for HMAC-signed tokens (HS256, HS384, HS512). */
+  secret?: string;
+  /** URL of a JSON Web Key Set for asymmetrically signed tokens (RS256, ES256, PS256, EdDSA…). */
+  jwksUrl?: string;
+  /** Required `iss` claim, when set. */
+  issuer?: string;
+  /** Required `aud` claim, when set. */
+  audience?: string;
+  /** Tolerated clock difference, in seconds. Default 30. */
+  clockToleranceSeconds?: number;
+}
+
+const Claims = z.object({
+  sub: z.string().min(1).max(128),
+  municipality: z.string().regex(/^GM\d{4}$/, 'must be a CBS municipality code such as GM0363'),
+  role: z.enum(ROLES),
+  escalation_roles: z.array(z.string().min(1).max(64)).max(20).optional(),
+});
+
+export type Authenticator = (authorization: string | undefined) => Promise<Principal>;
+
+/** Builds the token verifier. Throws when neither a secret nor a JWKS URL is configured. */
+export function createAuthenticator(config: AuthConfig): Authenticator {
+  let key: Uint8Array | JWTVerifyGetKey;
+  let algorithms: string[] | undefined;
+  if (config.jwksUrl) {
+    key = createRemoteJWKSet(new URL(config.jwksUrl));
+  } else if (config.secret) {
+    key = new TextEncoder().encode(config.secret);
+    algorithms = ['HS256', 'HS384', 'HS512'];
+  } else {
+    throw new Error('authentication needs a shared secret or a JWKS URL');
+  }
+  const unauthorized = (detail: string) => new ProblemError('unauthorized', detail);
+  return async (authorization) => {
+    const match = /^Bearer ([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)$/.exec(authorization ?? '');
+    if (!authorization) throw unauthorized('send a bearer token: Authorization: Bearer <jwt>');
+    if (!match) throw unauthorized('the Authorization header is not a bearer JWT');
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(match[1]!, key as Uint8Array, {
+        ...(algorithms ? { algorithms } : {}),
+        ...(config.issuer ? { issuer: config.issuer } : {}),
+        ...(config.audience ? { audience: config.audience } : {}),
+        requiredClaims: ['exp'],
+        clockTolerance: config.clockToleranceSeconds ?? 30,
+      }));
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw unauthorized('the token has expired');
+      if (err instanceof joseErrors.JWTClaimValidationFailed) throw unauthorized(`the token's "${err.claim}" claim is invalid: ${err.reason}`);
+      if (err instanceof joseErrors.JOSEError) throw unauthorized('the token is not valid (signature, algorithm or format)');
+      throw err;
+    }
+    const claims = Claims.safeParse(payload);
+    if (!claims.success) {
+      const issue = claims.error.issues[0]!;
+      throw unauthorized(`the token's "${issue.path.join('.') || 'claims'}" claim is invalid: ${issue.message}`);
+    }
+    const c = claims.data;
+    return { subject: c.sub, municipality: c.municipality, role: c.role, ...(c.escalation_roles ? { escalationRoles: c.escalation_roles } : {}) };
+  };
+}
+
+/** Options for minting a token. */
+export interface TokenRequest {
+  subject: string;
+  municipality: string;
+  role: Role;
+  escalationRoles?: string[];
+  /** Lifetime, as jose reads it (`'8h'`, `'15m'`) or seconds. Default `'8h'`. */
+  expiresIn?: string | number;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Mints an HS256 token with a shared secret: for local development (`npm run token`) and tests. */
+export function signToken(secret: string, t: TokenRequest): Promise<string> {
+  let jwt = new SignJWT({ municipality: t.municipality, role: t.role, ...(t.escalationRoles ? { escalation_roles: t.escalationRoles } : {}) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(t.subject)
+    .setIssuedAt()
+    .setExpirationTime(typeof t.expiresIn === 'number' ? Math.floor(Date.now() / 1000) + t.expiresIn : (t.expiresIn ?? '8h'));
+  if (t.issuer) jwt = jwt.setIssuer(t.issuer);
+  if (t.audience) jwt = jwt.setAudience(t.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

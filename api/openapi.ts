@@ -1,0 +1,110 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table: the same zod schemas that validate requests give the
+ * parameters, bodies and responses (zod's JSON Schema output is draft 2020-12, the dialect of OpenAPI 3.1).
+ */
+import { z } from 'zod';
+import { openApiPath, type RouteSpec } from './route.js';
+import { PROBLEM_TYPES } from './problem.js';
+import { ProblemResponse } from './schemas.js';
+
+type JsonSchema = Record<string, unknown>;
+
+function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+/** Path or query parameters from an object schema. */
+function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
+  if (!schema) return [];
+  const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, s]) => ({
+    name,
+    in: where,
+    required: where === 'path' || (json.required ?? []).includes(name),
+    ...(typeof s.description === 'string' ? { description: s.description } : {}),
+    schema: s,
+  }));
+}
+
+const problem = (status: number, description: string) => [
+  String(status),
+  { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
+];
+
+/** The errors a route can answer with, from what it checks. */
+function errorResponses(r: RouteSpec): Record<string, unknown> {
+  const errors: Array<[number, string]> = [];
+  if (r.params || r.query || r.body) errors.push([400, 'Invalid request: every problem with its path (`errors`).']);
+  if (r.roles !== 'public') {
+    errors.push([401, 'No valid bearer token (missing, expired, bad signature or claims).']);
+    errors.push([403, "The token's role may not do this."]);
+  }
+  if (r.params) errors.push([404, "No such resource in the token's municipality."]);
+  if (r.method === 'post' && r.params) errors.push([409, 'Conflicts with the current state (e.g. the step is not open, the trajectory is closed).']);
+  if (r.body) {
+    errors.push([413, 'The body is too large.']);
+    errors.push([415, 'The body is not application/json.']);
+  }
+  if (r.method === 'post' && r.params) errors.push([422, 'Refused by the trajectory in its current state.']);
+  if (r.roles !== 'public') errors.push([429, 'Too many requests from this client; see `Retry-After`.']);
+  errors.push([500, 'Unexpected error (nothing internal is leaked).']);
+  return Object.fromEntries(errors.map(([status, text]) => problem(status, text)));
+}
+
+export interface OpenApiInfo {
+  title: string;
+  version: string;
+  description: string;
+}
+
+/** Builds the OpenAPI 3.1 document for the routes. */
+export function buildOpenApi(routes: readonly RouteSpec[], info: OpenApiInfo): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const r of routes) {
+    const responses: Record<string, unknown> = {};
+    for (const [status, spec] of Object.entries(r.responses)) {
+      const contentType = spec.contentType ?? 'application/json';
+      responses[status] = {
+        description: spec.description,
+        ...(spec.schema ? { content: { [contentType]: { schema: schemaOf(spec.schema, 'output') } } } : {}),
+      };
+    }
+    Object.assign(responses, errorResponses(r));
+    (paths[openApiPath(r.path)] ??= {})[r.method] = {
+      operationId: r.operationId,
+      summary: r.summary,
+      ...(r.description ? { description: r.description } : {}),
+      tags: [r.tag],
+      ...(r.roles === 'public' ? { security: [] } : { 'x-roles': r.roles }),
+      parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.body, 'input') } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: info.title, version: info.version, description: info.description },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: [...new Set(routes.map((r) => r.tag))].map((name) => ({ name })),
+    paths,
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A JWT with `sub` (who acts), `municipality` (CBS code), `role` (`case-system`, `operator` or `manager`), optional `escalation_roles` (managers) and `exp`.',
+        },
+      },
+      schemas: {
+        Problem: {
+          ...schemaOf(ProblemResponse, 'output'),
+          'x-problem-types': Object.fromEntries(Object.entries(PROBLEM_TYPES).map(([k, v]) => [`/problems/${k}`, v])),
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * Escalations: the inbox of a ladder role (teamleider, procesregisseur, wethouder…) in the token's municipality, and
+ * acknowledging and deciding on an escalation. Decisions record the token's subject as who decided.
+ */
+import { z } from 'zod';
+import { acknowledgeEscalationUpdate, decideEscalationUpdate, getStateQuery, type TrajectoryView } from '../../workflows/trajectory.js';
+import { ESCALATION_LEVEL, MUNICIPALITY } from '../../workflows/search-attributes.js';
+import type { Principal } from '../auth.js';
+import { ProblemError } from '../problem.js';
+import { route, type RouteSpec } from '../route.js';
+import { ownTrajectory, translateTemporalError, type Services } from '../services.js';
+import { AcknowledgeRequest, DecisionRequest, EscalationId, Inbox, InboxQuery, TrajectoryId, TrajectoryState } from '../schemas.js';
+
+const EscalationParams = z.strictObject({ id: TrajectoryId, escalationId: EscalationId });
+/** Trajectories the inbox reads at most per request (each is one query to its workflow). */
+const INBOX_SCAN_LIMIT = 500;
+/** Queries to workflows in flight at once while filling an inbox. */
+const INBOX_CONCURRENCY = 8;
+
+type Escalation = TrajectoryView['escalations'][number];
+
+/** Where an unresolved escalation stands. */
+function stateOf(e: Escalation): 'open' | 'acknowledged' | 'decided' {
+  if (e.decisions.length) return 'decided';
+  return e.acknowledgedAt ? 'acknowledged' : 'open';
+}
+
+/** Whether a manager answers escalations of this role (a token without `escalation_roles` answers all). */
+function answers(principal: Principal, role: string): boolean {
+  return principal.role !== 'manager' || !principal.escalationRoles || principal.escalationRoles.includes(role);
+}
+
+export function escalationRoutes(s: Services): RouteSpec[] {
+  const { client } = s;
+
+  /**
+   * Runs an escalation update after checking the escalation exists and the manager answers its role (otherwise it
+   * is a 404: a manager does not learn of escalations that are not theirs).
+   */
+  const onEscalation = async (principal: Principal, trajectory: string, escalationId: string, run: () => Promise<TrajectoryView>) => {
+    const id = ownTrajectory(principal, trajectory);
+    try {
+      const state = await client.workflow.getHandle(id).query(getStateQuery);
+      const escalation = state.escalations.find((e) => e.id === escalationId);
+      if (!escalation || !answers(principal, escalation.role)) throw new ProblemError('not-found', `escalation "${escalationId}" does not exist`);
+      return { id, ...(await run()) };
+    } catch (err) {
+      if (err instanceof ProblemError) throw err;
+      return translateTemporalError(client, err, id);
+    }
+  };
+
+  return [
+    route({
+      method: 'get',
+      path: '/v1/escalations',
+      operationId: 'escalationInbox',
+      tag: 'escalations',
+      summary: "A role's escalation inbox",
+      description:
+        `Unresolved escalations of the token's municipality, oldest first: \`open\` (not yet acknowledged), \`acknowledged\`, \`decided\` (decided, the step has not moved yet, e.g. an instruction). A manager sees the roles of its token's \`escalation_roles\` (all without it). Found through the visibility store (trajectories with an open escalation), at most ${INBOX_SCAN_LIMIT} trajectories per request; resolved escalations stay in each trajectory's audit trail.`,
+      roles: ['manager', 'operator'],
+      query: InboxQuery,
+      responses: { 200: { description: 'The inbox.', schema: Inbox } },
+      handler: async ({ principal, query: q, res }) => {
+        if (q.role && !answers(principal, q.role)) {
+          throw new ProblemError('forbidden', `this token answers escalations of ${principal.escalationRoles!.join(', ')}, not of ${q.role}`);
+        }
+        const query = `WorkflowType = 'trajectoryWorkflow' AND ExecutionStatus = 'Running' AND ${MUNICIPALITY.name} = '${principal.municipality}' AND ${ESCALATION_LEVEL.name} >= 1`;
+        const ids: string[] = [];
+        for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
+          ids.push(wf.workflowId);
+          if (ids.length >= INBOX_SCAN_LIMIT) break;
+        }
+        const now = Date.now();
+        const items: Array<Escalation & Record<string, unknown>> = [];
+        for (let i = 0; i < ids.length; i += INBOX_CONCURRENCY) {
+          const batch = ids.slice(i, i + INBOX_CONCURRENCY);
+          const states = await Promise.all(batch.map((id) => client.workflow.getHandle(id).query(getStateQuery).catch(() => undefined)));
+          states.forEach((state, k) => {
+            const id = batch[k]!;
+            for (const e of state?.escalations ?? []) {
+              if (e.resolvedAt !== undefined || !answers(principal, e.role) || (q.role && e.role !== q.role)) continue;
+              const st = stateOf(e);
+              if (q.state && st !== q.state) continue;
+              const base = `/v1/trajectories/${id}/escalations/${encodeURIComponent(e.id)}`;
+              items.push({
+                ...e,
+                trajectoryId: id,
+                state: st,
+                overdueDays: Math.max(0, Math.floor((now - Date.parse(e.dueAt)) / 86_400_000)),
+                links: { trajectory: `/v1/trajectories/${id}`, acknowledge: `${base}/acknowledge`, decide: `${base}/decisions` },
+              });
+            }
+          });
+        }
+        items.sort((a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt));
+        const page = items.slice(0, q.limit);
+        res.json({ items: page, count: page.length });
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/escalations/:escalationId/acknowledge',
+      operationId: 'acknowledgeEscalation',
+      tag: 'escalations',
+      summary: 'Acknowledge an escalation (it has been seen)',
+      description: 'Records the token\'s subject and the time. 409 when it is resolved; 422 when it was acknowledged already.',
+      roles: ['manager'],
+      params: EscalationParams,
+      body: AcknowledgeRequest,
+      responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
+      handler: async ({ principal, params, res }) => {
+        res.json(
+          await onEscalation(principal, params.id, params.escalationId, () =>
+            client.workflow.getHandle(params.id).executeUpdate(acknowledgeEscalationUpdate, { args: [{ escalationId: params.escalationId, acknowledgedBy: principal.subject }] }),
+          ),
+        );
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/escalations/:escalationId/decisions',
+      operationId: 'decideEscalation',
+      tag: 'escalations',
+      summary: 'Decide on an escalation',
+      description:
+        'A breakthrough (an exception, optionally with a budget and the mandate holder), a new deadline (the ladder restarts from it), a reassignment, or an instruction to the partner (the ladder keeps running until the step moves). Recorded with the token\'s subject, the time and the reason.',
+      roles: ['manager'],
+      params: EscalationParams,
+      body: DecisionRequest,
+      responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
+      handler: async ({ principal, params, body, res }) => {
+        const decision = { ...body, decidedBy: principal.subject };
+        res.json(
+          await onEscalation(principal, params.id, params.escalationId, () =>
+            client.workflow.getHandle(params.id).executeUpdate(decideEscalationUpdate, { args: [{ escalationId: params.escalationId, decision }] }),
+          ),
+        );
+      },
+    }),
+  ];
+}

@@ -1,0 +1,350 @@
+/**
+ * Trajectories: start one per case, read and list them, and act on them (complete a step, report an event, pause,
+ * resume, reschedule, close, re-open). Every action goes through the workflow (an update, validated by the workflow
+ * before it touches history, or a signal) and records the token's subject as who acted.
+ */
+import { z } from 'zod';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  closeUpdate,
+  completeStepUpdate,
+  getStateQuery,
+  pauseUpdate,
+  reportEventSignal,
+  rescheduleUpdate,
+  resumeUpdate,
+  trajectoryWorkflow,
+} from '../../workflows/trajectory.js';
+import { CASE_REF, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
+import { didYouMean } from '../../definitions/validate.js';
+import { reopenTrajectory, ReopenError } from '../../worker/reopen.js';
+import { ProblemError } from '../problem.js';
+import { route, type RouteSpec } from '../route.js';
+import { ownTrajectory, translateTemporalError, type Services } from '../services.js';
+import {
+  ClosedStepView,
+  CloseTrajectoryRequest,
+  CompleteStepRequest,
+  EventAccepted,
+  ListTrajectoriesQuery,
+  PauseRequest,
+  ReopenTrajectoryRequest,
+  ReportEventRequest,
+  RescheduleRequest,
+  ResumeRequest,
+  StartTrajectoryRequest,
+  StepId,
+  TrajectoryCreated,
+  TrajectoryId,
+  TrajectoryList,
+  TrajectoryState,
+  trajectoryId,
+} from '../schemas.js';
+
+const IdParams = z.strictObject({ id: TrajectoryId });
+const StepParams = z.strictObject({ id: TrajectoryId, stepId: StepId });
+const READERS = ['case-system', 'operator'] as const;
+const ACTORS = ['case-system'] as const;
+/** Opschorting and rescheduling: the regisseur through the case system, or an operator. */
+const CLOCK_KEEPERS = ['case-system', 'operator'] as const;
+
+/** The state as the API shows it: the query's view plus how long each step has been open, as of now. */
+function present(id: string, state: Awaited<ReturnType<typeof queryState>>) {
+  const now = Date.now();
+  const openSteps = state.openSteps.map((s) => ({ ...s, openForSeconds: Math.max(0, Math.round((now - Date.parse(s.openedAt)) / 1000)) }));
+  return { id, ...state, openSteps };
+}
+
+function queryState(s: Services, id: string) {
+  return s.client.workflow.getHandle(id).query(getStateQuery);
+}
+
+export function trajectoryRoutes(s: Services): RouteSpec[] {
+  const { client, taskQueue, catalog, metrics } = s;
+
+  /** Runs an update on one of the caller's trajectories and answers with its new state. */
+  const act = async (id: string, run: () => Promise<unknown>) => {
+    try {
+      return present(id, (await run()) as Awaited<ReturnType<typeof queryState>>);
+    } catch (err) {
+      return translateTemporalError(client, err, id);
+    }
+  };
+
+  return [
+    route({
+      method: 'post',
+      path: '/v1/trajectories',
+      operationId: 'startTrajectory',
+      tag: 'trajectories',
+      summary: 'Start the trajectory of a case',
+      description:
+        "The case system's case reference is the business key: a case has at most one trajectory (409 with a link to it). The municipality is the token's.",
+      roles: ACTORS,
+      body: StartTrajectoryRequest,
+      responses: { 201: { description: 'Started; `Location` points at it.', schema: TrajectoryCreated } },
+      handler: async ({ principal, body, res }) => {
+        const municipality = principal.municipality;
+        if (body.municipality && body.municipality !== municipality) {
+          throw new ProblemError('invalid-request', 'the request body is invalid', {
+            errors: [{ path: '/body/municipality', message: `must be your token's municipality ${municipality} (or left out)` }],
+          });
+        }
+        const definition = await catalog.get(municipality, body.definitionId, body.definitionVersion);
+        if (!definition) {
+          const versions = await catalog.versionsOf(municipality, body.definitionId);
+          const suggestion = didYouMean(body.definitionId, await catalog.ids(municipality));
+          throw new ProblemError('invalid-request', 'the request body is invalid', {
+            errors: [
+              versions.length
+                ? { path: '/body/definitionVersion', message: `unknown version ${body.definitionVersion}; registered: ${versions.join(', ')}` }
+                : { path: '/body/definitionId', message: `unknown definition "${body.definitionId}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}` },
+            ],
+          });
+        }
+        const id = trajectoryId(municipality, body.caseRef);
+        try {
+          await client.workflow.start(trajectoryWorkflow, {
+            workflowId: id,
+            taskQueue,
+            args: [{ caseRef: body.caseRef, municipality, definition, ...(body.data ? { data: body.data } : {}) }],
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            workflowIdConflictPolicy: 'FAIL',
+          });
+        } catch (err) {
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            throw new ProblemError('conflict', `case ${body.caseRef} of ${municipality} already has a trajectory`, { existing: `/v1/trajectories/${id}` });
+          }
+          throw err;
+        }
+        metrics.trajectoriesStarted.inc({ municipality, definition: definition.id });
+        res.status(201).location(`/v1/trajectories/${id}`).json({ id, links: { self: `/v1/trajectories/${id}` } });
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/v1/trajectories',
+      operationId: 'listTrajectories',
+      tag: 'trajectories',
+      summary: "List and filter the municipality's trajectories",
+      description:
+        "Served from Temporal's visibility store (search attributes), so it scales past what a worker holds in memory. Visibility is eventually consistent: a change shows within about a second.",
+      roles: READERS,
+      query: ListTrajectoriesQuery,
+      responses: { 200: { description: 'The matching trajectories, newest first.', schema: TrajectoryList } },
+      handler: async ({ principal, query: q, res }) => {
+        if (q.municipality && q.municipality !== principal.municipality) {
+          throw new ProblemError('invalid-request', 'the request query is invalid', {
+            errors: [{ path: '/query/municipality', message: `must be your token's municipality ${principal.municipality} (or left out)` }],
+          });
+        }
+        // Every value is validated by its schema, so quoting it into the visibility query is safe.
+        const clauses = [`WorkflowType = 'trajectoryWorkflow'`, `${MUNICIPALITY.name} = '${principal.municipality}'`];
+        if (q.definitionId) clauses.push(`${DEFINITION_ID.name} = '${q.definitionId}'`);
+        if (q.phase) clauses.push(`${PHASE.name} = '${q.phase}'`);
+        if (q.status) clauses.push(`ExecutionStatus = '${q.status === 'open' ? 'Running' : 'Completed'}'`);
+        if (q.minEscalationLevel !== undefined) clauses.push(`${ESCALATION_LEVEL.name} >= ${q.minEscalationLevel + 1}`);
+        const before = q.overdue === 'true' ? new Date().toISOString() : q.deadlineBefore ? new Date(q.deadlineBefore).toISOString() : undefined;
+        if (before) clauses.push(`${NEXT_DEADLINE.name} < '${before}'`);
+        const items: z.infer<typeof TrajectoryList>['items'] = [];
+        for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: q.limit })) {
+          const sa = wf.typedSearchAttributes;
+          items.push({
+            id: wf.workflowId,
+            status: wf.status.name === 'RUNNING' ? 'open' : 'closed',
+            municipality: sa.get(MUNICIPALITY) ?? null,
+            caseRef: sa.get(CASE_REF) ?? null,
+            definition: { id: sa.get(DEFINITION_ID) ?? null, version: sa.get(DEFINITION_VERSION) ?? null },
+            phase: sa.get(PHASE) ?? null,
+            openSteps: sa.get(OPEN_STEPS) ?? 0,
+            nextDeadline: sa.get(NEXT_DEADLINE)?.toISOString() ?? null,
+            escalationLevel: sa.get(ESCALATION_LEVEL) ?? 0,
+            links: { self: `/v1/trajectories/${wf.workflowId}` },
+          });
+          if (items.length >= q.limit) break;
+        }
+        res.json({ items, count: items.length });
+      },
+    }),
+
+    route({
+      method: 'get',
+      path: '/v1/trajectories/:id',
+      operationId: 'getTrajectory',
+      tag: 'trajectories',
+      summary: "A trajectory's full state",
+      description: 'Phase, open steps (with owner, due date, how long open and the next escalation), completed steps, the family plan, phase history, events, incidents and every escalation with its decisions (the audit trail).',
+      roles: READERS,
+      params: IdParams,
+      responses: { 200: { description: 'The state.', schema: TrajectoryState } },
+      handler: async ({ principal, params, res }) => {
+        const id = ownTrajectory(principal, params.id);
+        try {
+          res.json(present(id, await queryState(s, id)));
+        } catch (err) {
+          await translateTemporalError(client, err, id);
+        }
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/steps/:stepId/complete',
+      operationId: 'completeStep',
+      tag: 'trajectories',
+      summary: 'Complete an open step',
+      description: "A workflow update: refused synchronously (409) when the step is not open, without touching the trajectory. `output` is merged into the trajectory's data.",
+      roles: ACTORS,
+      params: StepParams,
+      body: CompleteStepRequest,
+      responses: { 200: { description: 'The closed step.', schema: ClosedStepView } },
+      handler: async ({ principal, params, body, res }) => {
+        const id = ownTrajectory(principal, params.id);
+        try {
+          const args = { stepId: params.stepId, completedBy: principal.subject, ...(body.output ? { output: body.output } : {}) };
+          res.json(await client.workflow.getHandle(id).executeUpdate(completeStepUpdate, { args: [args] }));
+        } catch (err) {
+          await translateTemporalError(client, err, id);
+        }
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/events',
+      operationId: 'reportEvent',
+      tag: 'trajectories',
+      summary: 'Report an event (contact with the family, plan agreed, relapse signal, …)',
+      description: "Any event the trajectory's definition knows (400 with a suggestion otherwise). Delivered as a signal: accepted (202) and processed by the workflow right after.",
+      roles: ACTORS,
+      params: IdParams,
+      body: ReportEventRequest,
+      responses: { 202: { description: 'Accepted.', schema: EventAccepted } },
+      handler: async ({ principal, params, body, res }) => {
+        const id = ownTrajectory(principal, params.id);
+        const handle = client.workflow.getHandle(id);
+        let known: string[];
+        try {
+          const state = await handle.query(getStateQuery);
+          if (state.status === 'closed') throw new ProblemError('conflict', `trajectory ${id} is closed`);
+          known = (await catalog.get(principal.municipality, state.definition.id, state.definition.version))?.events.map((e) => e.id) ?? [];
+        } catch (err) {
+          if (err instanceof ProblemError) throw err;
+          return translateTemporalError(client, err, id);
+        }
+        if (!known.includes(body.event)) {
+          const suggestion = didYouMean(body.event, known);
+          throw new ProblemError('invalid-request', 'the request body is invalid', {
+            errors: [{ path: '/body/event', message: `unknown event "${body.event}"; known: ${known.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}` }],
+          });
+        }
+        try {
+          await handle.signal(reportEventSignal, { event: body.event, ...(body.payload !== undefined ? { payload: body.payload } : {}), reportedBy: principal.subject });
+        } catch (err) {
+          await translateTemporalError(client, err, id);
+        }
+        res.status(202).json({ accepted: true, event: body.event });
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/pause',
+      operationId: 'pause',
+      tag: 'trajectories',
+      summary: "Pause a step's clock, or the whole trajectory's (opschorting)",
+      description: 'Without `stepId` every clock of the trajectory stands still (step deadlines, ladders, flow timers, the contact watch). Answers with the new state.',
+      roles: CLOCK_KEEPERS,
+      params: IdParams,
+      body: PauseRequest,
+      responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
+      handler: async ({ principal, params, body, res }) => {
+        const id = ownTrajectory(principal, params.id);
+        res.json(await act(id, () => client.workflow.getHandle(id).executeUpdate(pauseUpdate, { args: [{ ...body, by: principal.subject }] })));
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/resume',
+      operationId: 'resume',
+      tag: 'trajectories',
+      summary: 'Resume a paused step or trajectory',
+      description: 'Every timer continues with the time it had left.',
+      roles: CLOCK_KEEPERS,
+      params: IdParams,
+      body: ResumeRequest,
+      responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
+      handler: async ({ principal, params, body, res }) => {
+        const id = ownTrajectory(principal, params.id);
+        res.json(await act(id, () => client.workflow.getHandle(id).executeUpdate(resumeUpdate, { args: [{ ...body, by: principal.subject }] })));
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/steps/:stepId/reschedule',
+      operationId: 'reschedule',
+      tag: 'trajectories',
+      summary: "Move a step's deadline, with a reason",
+      description: 'Resolves its open escalations; the ladder restarts from the new date.',
+      roles: CLOCK_KEEPERS,
+      params: StepParams,
+      body: RescheduleRequest,
+      responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
+      handler: async ({ principal, params, body, res }) => {
+        const id = ownTrajectory(principal, params.id);
+        const args = { stepId: params.stepId, dueAt: body.dueAt, reason: body.reason, by: principal.subject };
+        res.json(await act(id, () => client.workflow.getHandle(id).executeUpdate(rescheduleUpdate, { args: [args] })));
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/close',
+      operationId: 'closeTrajectory',
+      tag: 'trajectories',
+      summary: 'Close a trajectory, with a reason',
+      description: 'Open steps are cancelled. 409 when it is already closed.',
+      roles: ACTORS,
+      params: IdParams,
+      body: CloseTrajectoryRequest,
+      responses: { 200: { description: 'The closed state.', schema: TrajectoryState } },
+      handler: async ({ principal, params, body, res }) => {
+        const id = ownTrajectory(principal, params.id);
+        res.json(await act(id, () => client.workflow.getHandle(id).executeUpdate(closeUpdate, { args: [{ reason: body.reason, closedBy: principal.subject }] })));
+      },
+    }),
+
+    route({
+      method: 'post',
+      path: '/v1/trajectories/:id/reopen',
+      operationId: 'reopenTrajectory',
+      tag: 'trajectories',
+      summary: 'Re-open a closed trajectory',
+      description:
+        'Continues the same trajectory (same id, its history of steps, escalations and events kept) in the given phase, by default the one it closed in; no new intake. 409 when it is open.',
+      roles: ACTORS,
+      params: IdParams,
+      body: ReopenTrajectoryRequest,
+      responses: { 200: { description: 'The re-opened state.', schema: TrajectoryState } },
+      handler: async ({ principal, params, body, res }) => {
+        const id = ownTrajectory(principal, params.id);
+        try {
+          await reopenTrajectory(client, { workflowId: id, taskQueue, ...(body.phase ? { phase: body.phase } : {}), reason: body.reason, by: principal.subject });
+        } catch (err) {
+          if (err instanceof ReopenError) {
+            if (err.type === 'TrajectoryOpen') throw new ProblemError('conflict', err.message);
+            if (body.phase && err.message.startsWith('unknown phase')) {
+              throw new ProblemError('invalid-request', 'the request body is invalid', { errors: [{ path: '/body/phase', message: err.message }] });
+            }
+            throw new ProblemError('unprocessable', err.message);
+          }
+          await translateTemporalError(client, err, id);
+        }
+        res.json(present(id, await queryState(s, id)));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,56 @@
+/**
+ * What the routes share: the Temporal client, the definition catalog, metrics, and the helpers that turn Temporal's
+ * answers into problems and keep every municipality to its own trajectories.
+ */
+import type { Logger } from 'pino';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { DefinitionCatalog } from '../definitions/catalog.js';
+import type { Principal } from './auth.js';
+import type { Metrics } from './metrics.js';
+import { ProblemError } from './problem.js';
+
+export interface Services {
+  client: Client;
+  /** Task queue the worker polls; trajectories start on it. */
+  taskQueue: string;
+  catalog: DefinitionCatalog;
+  metrics: Metrics;
+  logger: Logger;
+  /** Activities a definition's service tasks may call (for validating posted definitions). */
+  activities: readonly string[];
+}
+
+/**
+ * A trajectory id the caller may address: one of its own municipality. Another municipality's id is answered as if
+ * it did not exist (404, not 403), so a token cannot even learn which cases exist elsewhere.
+ */
+export function ownTrajectory(principal: Principal, id: string): string {
+  if (!id.startsWith(`${principal.municipality}-`)) throw new ProblemError('not-found', `trajectory ${id} does not exist`);
+  return id;
+}
+
+/**
+ * Maps Temporal errors to problems: no such workflow is a 404, an update on a finished trajectory a 409, a rejected
+ * update a 409, 404 or 422 by its type. Anything else is rethrown (a 500).
+ */
+export async function translateTemporalError(client: Client, err: unknown, id: string): Promise<never> {
+  if (err instanceof WorkflowNotFoundError) {
+    // Updates on a finished workflow also report "not found"; tell the two apart.
+    const status = await client.workflow
+      .getHandle(id)
+      .describe()
+      .then((d) => d.status.name)
+      .catch(() => undefined);
+    if (status && status !== 'RUNNING') throw new ProblemError('conflict', `trajectory ${id} is closed`);
+    throw new ProblemError('not-found', `trajectory ${id} does not exist`);
+  }
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause as { type?: string; message?: string } | undefined;
+    if (cause?.type === 'TrajectoryClosed' || cause?.type === 'StepNotOpen' || cause?.type === 'EscalationResolved') {
+      throw new ProblemError('conflict', cause.message);
+    }
+    if (cause?.type === 'EscalationNotFound') throw new ProblemError('not-found', cause.message);
+    throw new ProblemError('unprocessable', cause?.message ?? err.message);
+  }
+  throw err;
+}
