@@ -1,0 +1,89 @@
+/**
+ * Token verification against a real JWKS served over HTTP (asymmetric keys), and against a shared secret: the
+ * claims a Principal is made of, and every way a token is refused.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { createAuthenticator, signToken } from '../api/auth.js';
+import { ProblemError } from '../api/problem.js';
+
+let server: Server;
+let jwksUrl: string;
+let privateKey: CryptoKey;
+let otherKey: CryptoKey;
+let fetches = 0;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256');
+  privateKey = pair.privateKey;
+  otherKey = (await generateKeyPair('ES256')).privateKey;
+  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'gemeente-1', alg: 'ES256', use: 'sig' };
+  server = createServer((_req, res) => {
+    fetches++;
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+function es256(claims: Record<string, unknown>, key = privateKey, expires: string | number = '1h') {
+  return new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'gemeente-1' }).setSubject('zaaksysteem-1').setIssuedAt().setExpirationTime(expires).setIssuer('https://idp.gemeente.example').sign(key);
+}
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ProblemError);
+  expect((err as ProblemError).problemType).toBe('unauthorized');
+  return (err as ProblemError).message;
+}
+
+describe('tokens verified against a JWKS', () => {
+  it('accepts a token signed with a key of the set, with its claims', async () => {
+    const auth = createAuthenticator({ jwksUrl, issuer: 'https://idp.gemeente.example' });
+    const principal = await auth(`Bearer ${await es256({ municipality: 'GM0363', role: 'manager', escalation_roles: ['teamleider'] })}`);
+    expect(principal).toEqual({ subject: 'zaaksysteem-1', municipality: 'GM0363', role: 'manager', escalationRoles: ['teamleider'] });
+    expect(fetches).toBeGreaterThan(0);
+  });
+
+  it('refuses another key, another issuer, an expired token and an HMAC token (no algorithm confusion)', async () => {
+    const auth = createAuthenticator({ jwksUrl, issuer: 'https://idp.gemeente.example' });
+    const claims = { municipality: 'GM0363', role: 'case-system' };
+    expect(await refusal(auth(`Bearer ${await es256(claims, otherKey)}`))).toMatch(/not valid/);
+    const wrongIssuer = await new SignJWT(claims).setProtectedHeader({ alg: 'ES256', kid: 'gemeente-1' }).setSubject('x').setExpirationTime('1h').setIssuer('https://elders.example').sign(privateKey);
+    expect(await refusal(auth(`Bearer ${wrongIssuer}`))).toMatch(/"iss" claim/);
+    expect(await refusal(auth(`Bearer ${await es256(claims, privateKey, Math.floor(Date.now() / 1000) - 3600)}`))).toMatch(/expired/);
+    // An HS256 token "signed" with anything is refused: the JWKS has no symmetric key.
+    expect(await refusal(auth(`Bearer ${await signToken('x'.repeat(32), { subject: 'x', municipality: 'GM0363', role: 'operator' })}`))).toMatch(/not valid/);
+  });
+});
+
+describe('tokens verified with a shared secret', () => {
+  const secret = 'een-gedeeld-geheim-van-minstens-32-tekens';
+  const auth = createAuthenticator({ secret, audience: 'waakvlam' });
+
+  it('accepts a token with the claims, refuses missing claims, a missing exp and a wrong audience', async () => {
+    const ok = await signToken(secret, { subject: 'regisseur-1', municipality: 'GM0599', role: 'case-system', audience: 'waakvlam' });
+    expect(await auth(`Bearer ${ok}`)).toEqual({ subject: 'regisseur-1', municipality: 'GM0599', role: 'case-system' });
+
+    const key = new TextEncoder().encode(secret);
+    const noMunicipality = await new SignJWT({ role: 'operator' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setAudience('waakvlam').setExpirationTime('1h').sign(key);
+    expect(await refusal(auth(`Bearer ${noMunicipality}`))).toMatch(/"municipality" claim/);
+    const badMunicipality = await new SignJWT({ role: 'operator', municipality: 'Amsterdam' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setAudience('waakvlam').setExpirationTime('1h').sign(key);
+    expect(await refusal(auth(`Bearer ${badMunicipality}`))).toMatch(/"municipality" claim is invalid: must be a CBS municipality code/);
+    const noExp = await new SignJWT({ role: 'operator', municipality: 'GM0363' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').setAudience('waakvlam').sign(key);
+    expect(await refusal(auth(`Bearer ${noExp}`))).toMatch(/"exp" claim/);
+    const noSub = await new SignJWT({ role: 'operator', municipality: 'GM0363' }).setProtectedHeader({ alg: 'HS256' }).setAudience('waakvlam').setExpirationTime('1h').sign(key);
+    expect(await refusal(auth(`Bearer ${noSub}`))).toMatch(/"sub" claim/);
+    expect(await refusal(auth(`Bearer ${await signToken(secret, { subject: 'x', municipality: 'GM0363', role: 'operator', audience: 'iets-anders' })}`))).toMatch(/"aud" claim/);
+    const unsigned = `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ sub: 'x', municipality: 'GM0363', role: 'operator', exp: 9e9 })).toString('base64url')}.`;
+    expect(await refusal(auth(`Bearer ${unsigned}`))).toMatch(/not valid/);
+    expect(await refusal(auth(undefined))).toMatch(/send a bearer token/);
+    expect(await refusal(auth('Bearer not-a-jwt'))).toMatch(/not a bearer JWT/);
+  });
+});
