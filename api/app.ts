@@ -10,7 +10,7 @@ import express, { type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { ACTIVITY_NAMES } from '../activities/index.js';
 import { DefinitionCatalog } from '../definitions/catalog.js';
@@ -44,6 +44,16 @@ export interface AppOptions {
   bodyLimit?: string;
   /** Requests per client (token subject and municipality) per minute. Default 600. */
   rateLimitPerMinute?: number;
+  /**
+   * Express's `trust proxy`: which proxies' `X-Forwarded-For` to believe for the client address (rate limiting
+   * before authentication). Default `false` (the socket's address).
+   */
+  trustProxy?: boolean | number | string;
+}
+
+/** Log text without case references: a trajectory id keeps its municipality, the case reference is dropped. */
+export function scrub(text: string): string {
+  return text.replace(/\b(GM\d{4})-[A-Za-z0-9._-]+/g, '$1-<case>');
 }
 
 declare module 'express-serve-static-core' {
@@ -52,6 +62,8 @@ declare module 'express-serve-static-core' {
     principal?: Principal;
   }
 }
+
+const NO_QUERY = z.strictObject({});
 
 function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | 'params' | 'query'): z.infer<S> {
   const result = schema.safeParse(value);
@@ -91,6 +103,7 @@ export function createApp(opts: AppOptions): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', opts.trustProxy ?? false);
   // Security headers; the documentation page has no scripts, so the default Content-Security-Policy holds.
   app.use(helmet());
 
@@ -98,14 +111,17 @@ export function createApp(opts: AppOptions): express.Express {
   app.use((req, res, next) => {
     const requestId = req.get('x-request-id')?.replace(/[^A-Za-z0-9._-]/g, '').slice(0, 128) || randomUUID();
     res.set('x-request-id', requestId);
+    res.locals.requestId = requestId;
     const started = process.hrtime.bigint();
-    res.on('finish', () => {
+    // 'close' also comes for a request the client gave up on (status `aborted`).
+    res.on('close', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      const labels = { method: req.method, route: req.route?.path ?? 'unmatched', status: String(res.statusCode) };
+      const status = res.writableFinished ? String(res.statusCode) : 'aborted';
+      const labels = { method: req.method, route: req.route?.path ?? 'unmatched', status };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
       logger.info(
-        { requestId, method: req.method, route: labels.route, status: res.statusCode, durationMs: seconds * 1000, subject: req.principal?.subject, municipality: req.principal?.municipality },
+        { requestId, method: req.method, route: labels.route, status, durationMs: seconds * 1000, subject: req.principal?.subject, municipality: req.principal?.municipality },
         'request',
       );
     });
@@ -151,7 +167,7 @@ export function createApp(opts: AppOptions): express.Express {
     if (r.body) chain.push(requireJson, express.json({ limit: r.bodyLimit ?? opts.bodyLimit ?? '100kb', strict: true }));
     chain.push(async (req: Request, res) => {
       const params = r.params ? parse(r.params, req.params, 'params') : undefined;
-      const query = r.query ? parse(r.query, req.query, 'query') : undefined;
+      const query = parse(r.query ?? NO_QUERY, req.query, 'query'); // unknown query parameters are refused too
       const body = r.body ? parse(r.body, req.body, 'body') : undefined;
       const principal = req.principal;
       await r.handler({
@@ -170,6 +186,12 @@ export function createApp(opts: AppOptions): express.Express {
   }
 
   app.use(notFoundHandler);
-  app.use(problemHandler((err, req) => logger.error({ err, method: req.method, route: req.route?.path }, 'unexpected error')));
+  // Unexpected errors: the request id to find the request, the error's kind and its message without case references.
+  app.use(
+    problemHandler((err, req) => {
+      const e = err instanceof Error ? err : new Error(String(err));
+      logger.error({ requestId: req.res?.locals.requestId, method: req.method, route: req.route?.path, error: e.name, message: scrub(e.message) }, 'unexpected error');
+    }),
+  );
   return app;
 }

@@ -86,6 +86,10 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthorized('the token has expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw unauthorized(`the token's "${err.claim}" claim is invalid: ${err.reason}`);
+      if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JWKSInvalid || (config.jwksUrl && !(err instanceof joseErrors.JOSEError))) {
+        // The key set could not be fetched: not the caller's fault.
+        throw new ProblemError('service-unavailable', 'the keys to verify tokens cannot be fetched right now');
+      }
       if (err instanceof joseErrors.JOSEError) throw unauthorized('the token is not valid (signature, algorithm or format)');
       throw err;
     }

@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     logger,
     authenticate: createAuthenticator(config.api.auth),
     rateLimitPerMinute: config.api.rateLimitPerMinute,
+    ...(config.api.trustProxy !== undefined ? { trustProxy: config.api.trustProxy } : {}),
   });
   const server = await listen(app, config.api.port, config.api.host);
   logger.info({ port: config.api.port, host: config.api.host }, 'API listening');

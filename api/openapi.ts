@@ -27,6 +27,12 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
   }));
 }
 
+const EXTRA_ERRORS: Record<number, string> = {
+  409: 'Conflicts with what exists (e.g. the case has a trajectory already; the version exists).',
+  422: 'Refused as a whole (e.g. the definition has problems: every one in `errors`).',
+  503: 'A dependency (Temporal) is unavailable.',
+};
+
 const problem = (status: number, description: string) => [
   String(status),
   { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
@@ -49,7 +55,10 @@ function errorResponses(r: RouteSpec): Record<string, unknown> {
   if (r.method === 'post' && r.params) errors.push([422, 'Refused by the trajectory in its current state.']);
   if (r.roles !== 'public') errors.push([429, 'Too many requests from this client; see `Retry-After`.']);
   errors.push([500, 'Unexpected error (nothing internal is leaked).']);
-  return Object.fromEntries(errors.map(([status, text]) => problem(status, text)));
+  if (r.roles !== 'public') errors.push([503, 'A dependency (Temporal, the token keys) is unavailable.']);
+  const described = new Map(errors.map(([status, text]) => [status, text]));
+  for (const status of r.errors ?? []) if (!described.has(status)) described.set(status, EXTRA_ERRORS[status] ?? 'See the description.');
+  return Object.fromEntries([...described].sort(([a], [b]) => a - b).map(([status, text]) => problem(status, text)));
 }
 
 export interface OpenApiInfo {

@@ -45,6 +45,8 @@ export interface RouteSpec<P extends z.ZodType | undefined = any, Q extends z.Zo
   body?: B;
   /** Largest accepted body, as body-parser reads it (`100kb`). Default: the app's limit. */
   bodyLimit?: string;
+  /** Error statuses beyond those that follow from what the route validates (e.g. 409 for a duplicate start). */
+  errors?: number[];
   /** Success responses (errors are documented for every route from what it validates). */
   responses: Record<number, ResponseSpec>;
   handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>>) => Promise<void> | void;

@@ -72,7 +72,13 @@ export function trajectoryId(municipality: string, caseRef: string): string {
 }
 
 const Reason = z.string().trim().min(1).max(1000);
-const Instant = z.iso.datetime({ offset: true });
+/** An ISO 8601 date-time with offset, within the years 1970–2199 (a deadline, not a typo of year 10000). */
+const Instant = z.iso
+  .datetime({ offset: true })
+  .refine((v) => {
+    const year = new Date(v).getUTCFullYear();
+    return year >= 1970 && year < 2200;
+  }, 'must lie between 1970 and 2199');
 
 export const AcknowledgeRequest = z.strictObject({});
 
@@ -96,15 +102,15 @@ export const ListTrajectoriesQuery = z.strictObject({
   municipality: MunicipalityCode.optional(),
   definitionId: DefinitionId.optional(),
   phase: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a phase id').optional(),
-  /** `true`: only trajectories with an open step past its due date. */
-  overdue: z.enum(['true', 'false']).optional(),
+  /** `true`: only trajectories with an open step past its due date (stalled). */
+  overdue: z.literal('true').optional(),
   /** Only trajectories escalated to at least this ladder level (0 = any open escalation). */
   minEscalationLevel: z.coerce.number().int().min(0).max(20).optional(),
   /** Only trajectories with an open step due before this instant. */
-  deadlineBefore: z.iso.datetime({ offset: true }).optional(),
+  deadlineBefore: Instant.optional(),
   status: z.enum(['open', 'closed']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+}).refine((q) => !(q.overdue && q.deadlineBefore), { message: 'give either overdue or deadlineBefore (overdue is deadlineBefore=now)', path: ['deadlineBefore'] });
 
 /** The escalation inbox of a role in the token's municipality. */
 export const InboxQuery = z.strictObject({
@@ -223,7 +229,12 @@ export const InboxItem = EscalationView.extend({
   overdueDays: z.number().int(),
   links: Links,
 });
-export const Inbox = z.object({ items: z.array(InboxItem), count: z.number().int() });
+export const Inbox = z.object({
+  items: z.array(InboxItem),
+  count: z.number().int(),
+  /** True when more trajectories have open escalations than one request reads: narrow by `role` or `state`. */
+  truncated: z.boolean(),
+});
 
 export const DefinitionSummary = z.object({
   id: z.string(),

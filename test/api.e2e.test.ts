@@ -8,7 +8,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { signToken } from '../api/auth.js';
 import { createMetrics } from '../api/metrics.js';
-import { apiRoutes } from '../api/app.js';
+import { apiRoutes, scrub } from '../api/app.js';
 import { openApiPath } from '../api/route.js';
 import { createWorker } from '../worker/worker.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
@@ -107,6 +107,7 @@ describe('API end to end', () => {
       status: 'open',
       phase: { id: 'intake', name: 'Aanmelding' },
       openSteps: [{ id: 'assign-director', owner: 'teamleider', openForSeconds: expect.any(Number) }],
+      startedBy: 'case-system-1',
     });
     // An operator of the municipality reads it too.
     expect((await (await as(app, 'operator')).get(`/v1/trajectories/${id}`)).status).toBe(200);
@@ -156,6 +157,15 @@ describe('API end to end', () => {
     expect(reopened.body).toMatchObject({ id, status: 'open', phase: { id: 'intake' } });
     expect(reopened.body.completedSteps.map((s: { id: string }) => s.id)).toContain('assign-director');
     expect(reopened.body.reopenings).toMatchObject([{ by: 'case-system-1', reason: 'gezin meldt zich opnieuw' }]);
+
+    // Listed once, as the open trajectory it is again (its closed run is history), and not among the closed ones.
+    const listed = await until(
+      async () => (await cs.get('/v1/trajectories?limit=200')).body.items.filter((t: { id: string }) => t.id === id),
+      (found: Array<{ status: string }>) => found.length === 1 && found[0]!.status === 'open',
+    );
+    expect(listed).toMatchObject([{ id, status: 'open' }]);
+    const closedOnes = (await cs.get('/v1/trajectories?status=closed&limit=200')).body.items.map((t: { id: string }) => t.id);
+    expect(closedOnes).not.toContain(id);
   });
 
   it('answers bad input with precise problem+json and starts nothing', async () => {
@@ -288,7 +298,10 @@ describe('API end to end', () => {
 
     const ack = await manager.post(`/v1/trajectories/${id}/escalations/x@0/acknowledge`).send({});
     expect(ack.status).toBe(200);
-    expect(ack.body.escalations[0]).toMatchObject({ acknowledgedBy: 'teamleider-3' });
+    // A manager gets the escalation back, not the trajectory's state.
+    expect(ack.body).toMatchObject({ id: 'x@0', trajectoryId: id, state: 'acknowledged', acknowledgedBy: 'teamleider-3' });
+    expect(ack.body.openSteps).toBeUndefined();
+    expect(ack.body.data).toBeUndefined();
     expect((await manager.get('/v1/escalations?state=acknowledged')).body.items.map((e: { id: string }) => e.id)).toEqual(['x@0']);
     expect((await manager.get('/v1/escalations?state=open')).body.count).toBe(0);
 
@@ -297,11 +310,13 @@ describe('API end to end', () => {
       .post(`/v1/trajectories/${id}/escalations/x@0/decisions`)
       .send({ type: 'new-deadline', dueAt: newDue, reason: 'wacht op de corporatie' });
     expect(decided.status).toBe(200);
-    expect(decided.body.escalations[0]).toMatchObject({
+    expect(decided.body).toMatchObject({
+      id: 'x@0',
       resolution: 'new-deadline',
       decisions: [{ type: 'new-deadline', dueAt: newDue, decidedBy: 'teamleider-3', reason: 'wacht op de corporatie' }],
     });
-    expect(decided.body.openSteps[0].dueAt).toBe(newDue);
+    expect((await operator.get(`/v1/trajectories/${id}`)).body.openSteps[0].dueAt).toBe(newDue);
+    expect((await manager.get(`/v1/escalations`)).body).toEqual({ items: [], count: 0, truncated: false });
 
     // Refusals change nothing: a decision on a resolved escalation, an unknown escalation, a bad decision body,
     // a body that names who decided (the token decides that).
@@ -354,6 +369,10 @@ describe('API end to end', () => {
     // Another municipality lists none of them.
     expect((await (await as(listApp, 'operator', randomMunicipality())).get('/v1/trajectories?overdue=true')).body.count).toBe(0);
 
+    const far = await operator.get(`/v1/trajectories?deadlineBefore=${encodeURIComponent('9999-12-31T23:59:59-23:59')}`);
+    expectProblem(far, 400, 'invalid-request');
+    expect(far.body.errors[0]).toMatchObject({ path: '/query/deadlineBefore', message: 'must lie between 1970 and 2199' });
+    expectProblem(await operator.get(`/v1/trajectories?overdue=true&deadlineBefore=2030-01-01T00:00:00Z`), 400, 'invalid-request');
     const bad = await operator.get(`/v1/trajectories?overdue=soms&municipality=Amsterdam&nope=1`);
     expectProblem(bad, 400, 'invalid-request');
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/query/municipality', '/query/nope', '/query/overdue']);
@@ -446,6 +465,9 @@ describe('API end to end', () => {
     const start = doc.paths['/v1/trajectories'].post;
     expect(start.requestBody.content['application/json'].schema).toMatchObject({ additionalProperties: false, required: ['caseRef'] });
     expect(start['x-roles']).toEqual(['case-system']);
+    expect(Object.keys(start.responses)).toEqual(['201', '400', '401', '403', '409', '413', '415', '429', '500', '503']);
+    expect(Object.keys(doc.paths['/v1/definitions'].post.responses)).toEqual(expect.arrayContaining(['201', '409', '422']));
+    expect(Object.keys(doc.paths['/v1/health/ready'].get.responses)).toEqual(['200', '500', '503']);
     expect(start.responses['401'].content['application/problem+json']).toBeDefined();
     // The list of routes is the one table (a route added without documentation cannot exist).
     expect(apiRoutes).toBeTypeOf('function');
@@ -472,6 +494,13 @@ describe('API end to end', () => {
     expect(live.headers['content-security-policy']).toMatch(/default-src 'self'/);
     expect(live.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     expect(live.headers['x-powered-by']).toBeUndefined();
+
+    // Unknown query parameters are refused on every route, not ignored.
+    const unknown = await (await as(app, 'operator')).get('/v1/definitions?sort=naam');
+    expectProblem(unknown, 400, 'invalid-request');
+    expect(unknown.body.errors).toEqual([{ path: '/query/sort', message: expect.any(String) }]);
+    // Logged error messages lose their case references.
+    expect(scrub('trajectory GM0363-ZAAK-2026-0042 is not running')).toBe('trajectory GM0363-<case> is not running');
 
     const scraped = (await request(app).get('/v1/metrics').expect(200)).text;
     expect(scraped).toMatch(/waakvlam_http_requests_total\{method="GET",route="\/v1\/trajectories\/:id",status="200"\} \d+/);

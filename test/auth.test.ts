@@ -63,6 +63,19 @@ describe('tokens verified against a JWKS', () => {
   });
 });
 
+describe('a key set that cannot be fetched', () => {
+  it('is a 503 (the service is unavailable), not a 401 blaming the caller', async () => {
+    const down = createServer();
+    await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(down.address() as AddressInfo).port}/jwks.json`;
+    await new Promise<void>((resolve) => down.close(() => resolve())); // nothing listens there now
+    const auth = createAuthenticator({ jwksUrl: url });
+    const err = await auth(`Bearer ${await es256({ municipality: 'GM0363', role: 'operator' })}`).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProblemError);
+    expect((err as ProblemError).problemType).toBe('service-unavailable');
+  });
+});
+
 describe('tokens verified with a shared secret', () => {
   const secret = 'een-gedeeld-geheim-van-minstens-32-tekens';
   const auth = createAuthenticator({ secret, audience: 'waakvlam' });

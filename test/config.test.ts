@@ -1,3 +1,4 @@
+import { DEV_SECRET } from '../api/auth.js';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../worker/config.js';
 import { looksLikeBsn } from '../api/schemas.js';
@@ -45,6 +46,11 @@ describe('configuration', () => {
     expect(config.api.rateLimitPerMinute).toBe(120);
     expect(() => loadConfig({ WAAKVLAM_JWT_SECRET: 'kort' })).toThrow(/WAAKVLAM_JWT_SECRET: must be at least 32 characters/);
     expect(() => loadConfig({ WAAKVLAM_JWKS_URL: 'geen url' })).toThrow(/WAAKVLAM_JWKS_URL/);
+    expect(() => loadConfig({ WAAKVLAM_JWT_SECRET: DEV_SECRET })).toThrow(/public local development key/);
+    expect(() => loadConfig({ WAAKVLAM_JWKS_URL: 'http://idp.gemeente.example/jwks', WAAKVLAM_JWT_AUDIENCE: 'waakvlam' })).toThrow(/must be https/);
+    expect(() => loadConfig({ WAAKVLAM_JWKS_URL: 'https://idp.gemeente.example/jwks' })).toThrow(/WAAKVLAM_JWT_AUDIENCE: required/);
+    expect(() => loadConfig({ WAAKVLAM_JWKS_URL: 'https://idp.gemeente.example/jwks', WAAKVLAM_JWT_AUDIENCE: 'waakvlam', WAAKVLAM_JWT_SECRET: 's'.repeat(32) })).toThrow(/not both/);
+    expect(loadConfig({ WAAKVLAM_JWKS_URL: 'https://idp.gemeente.example/jwks', WAAKVLAM_JWT_AUDIENCE: 'waakvlam' }).api.auth).toEqual({ jwksUrl: 'https://idp.gemeente.example/jwks', audience: 'waakvlam' });
   });
 
   it('refuses a client certificate without its key', () => {

@@ -3,6 +3,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { DEV_SECRET } from '../api/auth.js';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalText = z
@@ -61,6 +62,8 @@ const EnvSchema = z.object({
   WAAKVLAM_JWT_ISSUER: optionalText,
   /** Required `aud` of bearer tokens, when set. */
   WAAKVLAM_JWT_AUDIENCE: optionalText,
+  /** Express `trust proxy` for the API: `true`, a hop count, or addresses/subnets of trusted proxies. Default off. */
+  WAAKVLAM_TRUST_PROXY: optionalText,
   /** Requests per client (token subject) per minute. Default 600. */
   WAAKVLAM_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
   /** Port on which `npm run worker` serves Prometheus metrics at /metrics. Unset: none. */
@@ -87,6 +90,8 @@ export interface Config {
     /** How bearer tokens are verified; undefined when neither a secret nor a JWKS URL is configured. */
     auth?: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
     rateLimitPerMinute: number;
+    /** Express `trust proxy`; undefined: off. */
+    trustProxy?: boolean | number | string;
   };
   notifications: {
     directoryFile?: string;
@@ -121,6 +126,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.WAAKVLAM_JWT_SECRET && e.WAAKVLAM_JWT_SECRET.length < 32) {
     throw new ConfigError('invalid configuration:\n  WAAKVLAM_JWT_SECRET: must be at least 32 characters (256 bits for HS256)');
+  }
+  if (e.WAAKVLAM_JWT_SECRET === DEV_SECRET) {
+    throw new ConfigError('invalid configuration:\n  WAAKVLAM_JWT_SECRET: is the public local development key; choose a secret of your own');
+  }
+  if (e.WAAKVLAM_JWT_SECRET && e.WAAKVLAM_JWKS_URL) {
+    throw new ConfigError('invalid configuration:\n  WAAKVLAM_JWT_SECRET and WAAKVLAM_JWKS_URL: set one of them, not both');
+  }
+  if (e.WAAKVLAM_JWKS_URL) {
+    const url = new URL(e.WAAKVLAM_JWKS_URL);
+    const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !loopback) {
+      throw new ConfigError('invalid configuration:\n  WAAKVLAM_JWKS_URL: must be https (plain http only on localhost)');
+    }
+    if (!e.WAAKVLAM_JWT_AUDIENCE) {
+      throw new ConfigError(
+        'invalid configuration:\n  WAAKVLAM_JWT_AUDIENCE: required with WAAKVLAM_JWKS_URL, so tokens the identity provider issued for other applications are refused',
+      );
+    }
   }
   if (e.WAAKVLAM_WEBHOOK_SECRET && !/^whsec_[A-Za-z0-9+/=]{16,}$/.test(e.WAAKVLAM_WEBHOOK_SECRET)) {
     throw new ConfigError('invalid configuration:\n  WAAKVLAM_WEBHOOK_SECRET: must be whsec_ followed by a base64 key');
@@ -161,6 +184,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             }
           : undefined,
       rateLimitPerMinute: e.WAAKVLAM_RATE_LIMIT,
+      ...(e.WAAKVLAM_TRUST_PROXY !== undefined
+        ? { trustProxy: e.WAAKVLAM_TRUST_PROXY === 'true' ? true : /^\d+$/.test(e.WAAKVLAM_TRUST_PROXY) ? Number(e.WAAKVLAM_TRUST_PROXY) : e.WAAKVLAM_TRUST_PROXY }
+        : {}),
     },
     logLevel: e.LOG_LEVEL,
     ...(e.WAAKVLAM_METRICS_PORT !== undefined ? { workerMetricsPort: e.WAAKVLAM_METRICS_PORT } : {}),

@@ -13,11 +13,14 @@ import { createMetrics, type Metrics } from '../api/metrics.js';
 /** `GET /metrics` on its own port, for Prometheus. */
 function serveMetrics(metrics: Metrics, port: number): Promise<Server> {
   const server = createServer((req, res) => {
-    if (req.method !== 'GET' || req.url !== '/metrics') {
+    if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://worker').pathname !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
-    void metrics.registry.metrics().then((text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text));
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
   });
   return new Promise((resolve, reject) => server.once('error', reject).listen(port, () => resolve(server)));
 }
@@ -45,7 +48,10 @@ async function main(): Promise<void> {
     taskQueue: temporal.taskQueue,
     activityDeps: { ...activityDepsFrom(config.notifications), escalationsRaised: metrics.escalationsRaised },
   });
+  let stopping = false;
   const stop = () => {
+    if (stopping) return; // SIGINT then SIGTERM: one drain
+    stopping = true;
     worker.shutdown();
     metricsServer?.close();
   };

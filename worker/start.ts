@@ -95,11 +95,15 @@ async function main(): Promise<void> {
     authenticate: createAuthenticator(config.api.auth ?? { secret: DEV_SECRET }),
     metrics,
     rateLimitPerMinute: config.api.rateLimitPerMinute,
+    ...(config.api.trustProxy !== undefined ? { trustProxy: config.api.trustProxy } : {}),
   });
-  const server: Server = await listen(app, config.api.port, config.api.host);
+  // With the public development key, the API is reachable from this machine only, whatever HOST says.
+  const host = devKey ? '127.0.0.1' : config.api.host;
+  if (devKey && config.api.host !== '127.0.0.1') logger.warn({ host: config.api.host }, 'the development key is in use: listening on 127.0.0.1 only');
+  const server: Server = await listen(app, config.api.port, host);
   stops.push(() => closeServer(server));
 
-  const apiHost = config.api.host === '0.0.0.0' ? 'localhost' : config.api.host;
+  const apiHost = host === '0.0.0.0' ? 'localhost' : host;
   const lines = [
     `Waakvlam is running`,
     `  API:             http://${apiHost}:${config.api.port}/v1  (health: /v1/health/ready)`,

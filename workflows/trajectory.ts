@@ -48,6 +48,8 @@ export interface TrajectoryInput {
   municipality: string;
   /** The validated definition to run; pinned for the trajectory's whole life. */
   definition: Definition;
+  /** Who started it (the case system's token subject); shown in the state. */
+  startedBy?: string;
   /** Initial trajectory data, merged over the definition's `variables`. */
   data?: Record<string, unknown>;
   /**
@@ -88,6 +90,8 @@ export interface TrajectoryView {
   status: 'open' | 'closed';
   phase: { id: string; name: string; since: string } | null;
   startedAt: string;
+  /** Who started it, when the start recorded it. */
+  startedBy?: string;
   closedAt?: string;
   closeReason?: string;
   closedBy?: string;
@@ -228,6 +232,7 @@ function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): T
     status: s.status,
     phase: phase && entered ? { id: phase.id, name: phase.name, since: iso(entered.enteredAt) } : null,
     startedAt: iso(s.startedAt),
+    ...(input.startedBy !== undefined ? { startedBy: input.startedBy } : {}),
     ...(s.closedAt !== undefined ? { closedAt: iso(s.closedAt) } : {}),
     ...(s.closeReason !== undefined ? { closeReason: s.closeReason } : {}),
     ...(s.closedBy !== undefined ? { closedBy: s.closedBy } : {}),

@@ -4,6 +4,7 @@
  * running trajectory keeps the version it started with.
  */
 import { z } from 'zod';
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CatalogError } from '../../definitions/catalog.js';
 import { validateDefinition } from '../../definitions/validate.js';
 import { ProblemError } from '../problem.js';
@@ -83,6 +84,7 @@ export function definitionRoutes(s: Services): RouteSpec[] {
         'Validated first (422 with every problem, each with its path under `/body`). The version must be new and higher than every existing version of that id (409 otherwise); registering identical content again is harmless. Kept durably in Temporal (a catalog workflow per municipality).',
       roles: ['operator'],
       body: DefinitionDocument,
+      errors: [409, 422],
       bodyLimit: DEFINITION_BODY_LIMIT,
       responses: {
         201: { description: 'Registered; `Location` points at it.', schema: DefinitionRegistered },
@@ -101,6 +103,12 @@ export function definitionRoutes(s: Services): RouteSpec[] {
           registration = await catalog.register(principal.municipality, result.definition, principal.subject);
         } catch (err) {
           if (err instanceof CatalogError) throw new ProblemError('conflict', err.message);
+          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+            // The municipality's catalog workflow was ended by hand and is still retained: registering would start an
+            // empty one. An operator has to look at it first.
+            throw new ProblemError('conflict', `the definition catalog of ${principal.municipality} has ended; ask an administrator to restore it`);
+          }
+          if (err instanceof WorkflowUpdateFailedError) throw new ProblemError('unprocessable', (err.cause as Error | undefined)?.message ?? err.message);
           throw err;
         }
         const self = `/v1/definitions/${id}?version=${version}`;

@@ -9,11 +9,11 @@ import type { Principal } from '../auth.js';
 import { ProblemError } from '../problem.js';
 import { route, type RouteSpec } from '../route.js';
 import { ownTrajectory, translateTemporalError, type Services } from '../services.js';
-import { AcknowledgeRequest, DecisionRequest, EscalationId, Inbox, InboxQuery, TrajectoryId, TrajectoryState } from '../schemas.js';
+import { AcknowledgeRequest, DecisionRequest, EscalationId, Inbox, InboxItem, InboxQuery, TrajectoryId } from '../schemas.js';
 
 const EscalationParams = z.strictObject({ id: TrajectoryId, escalationId: EscalationId });
 /** Trajectories the inbox reads at most per request (each is one query to its workflow). */
-const INBOX_SCAN_LIMIT = 500;
+const INBOX_SCAN_LIMIT = 200;
 /** Queries to workflows in flight at once while filling an inbox. */
 const INBOX_CONCURRENCY = 8;
 
@@ -23,6 +23,18 @@ type Escalation = TrajectoryView['escalations'][number];
 function stateOf(e: Escalation): 'open' | 'acknowledged' | 'decided' {
   if (e.decisions.length) return 'decided';
   return e.acknowledgedAt ? 'acknowledged' : 'open';
+}
+
+/** An escalation as the inbox and the answers to acknowledge and decide show it: the record, where it stands, links. */
+function inboxItem(trajectoryId: string, e: Escalation, now = Date.now()) {
+  const base = `/v1/trajectories/${trajectoryId}/escalations/${encodeURIComponent(e.id)}`;
+  return {
+    ...e,
+    trajectoryId,
+    state: stateOf(e),
+    overdueDays: Math.max(0, Math.floor((now - Date.parse(e.dueAt)) / 86_400_000)),
+    links: { trajectory: `/v1/trajectories/${trajectoryId}`, acknowledge: `${base}/acknowledge`, decide: `${base}/decisions` },
+  };
 }
 
 /** Whether a manager answers escalations of this role (a token without `escalation_roles` answers all). */
@@ -35,7 +47,8 @@ export function escalationRoutes(s: Services): RouteSpec[] {
 
   /**
    * Runs an escalation update after checking the escalation exists and the manager answers its role (otherwise it
-   * is a 404: a manager does not learn of escalations that are not theirs).
+   * is a 404: a manager does not learn of escalations that are not theirs). Answers with that escalation only: a
+   * manager does not read the trajectory's state.
    */
   const onEscalation = async (principal: Principal, trajectory: string, escalationId: string, run: () => Promise<TrajectoryView>) => {
     const id = ownTrajectory(principal, trajectory);
@@ -43,7 +56,8 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       const state = await client.workflow.getHandle(id).query(getStateQuery);
       const escalation = state.escalations.find((e) => e.id === escalationId);
       if (!escalation || !answers(principal, escalation.role)) throw new ProblemError('not-found', `escalation "${escalationId}" does not exist`);
-      return { id, ...(await run()) };
+      const after = await run();
+      return inboxItem(id, after.escalations.find((e) => e.id === escalationId)!);
     } catch (err) {
       if (err instanceof ProblemError) throw err;
       return translateTemporalError(client, err, id);
@@ -58,7 +72,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       tag: 'escalations',
       summary: "A role's escalation inbox",
       description:
-        `Unresolved escalations of the token's municipality, oldest first: \`open\` (not yet acknowledged), \`acknowledged\`, \`decided\` (decided, the step has not moved yet, e.g. an instruction). A manager sees the roles of its token's \`escalation_roles\` (all without it). Found through the visibility store (trajectories with an open escalation), at most ${INBOX_SCAN_LIMIT} trajectories per request; resolved escalations stay in each trajectory's audit trail.`,
+        `Unresolved escalations of the token's municipality, oldest first: \`open\` (not yet acknowledged), \`acknowledged\`, \`decided\` (decided, the step has not moved yet, e.g. an instruction). A manager sees the roles of its token's \`escalation_roles\` (all without it). Found through the visibility store (trajectories with an open escalation), at most ${INBOX_SCAN_LIMIT} trajectories per request; resolved escalations stay in each trajectory's audit trail. \`truncated\` says when more trajectories have open escalations than one request reads.`,
       roles: ['manager', 'operator'],
       query: InboxQuery,
       responses: { 200: { description: 'The inbox.', schema: Inbox } },
@@ -68,12 +82,16 @@ export function escalationRoutes(s: Services): RouteSpec[] {
         }
         const query = `WorkflowType = 'trajectoryWorkflow' AND ExecutionStatus = 'Running' AND ${MUNICIPALITY.name} = '${principal.municipality}' AND ${ESCALATION_LEVEL.name} >= 1`;
         const ids: string[] = [];
+        let truncated = false;
         for await (const wf of client.workflow.list({ query, pageSize: 100 })) {
+          if (ids.length >= INBOX_SCAN_LIMIT) {
+            truncated = true;
+            break;
+          }
           ids.push(wf.workflowId);
-          if (ids.length >= INBOX_SCAN_LIMIT) break;
         }
         const now = Date.now();
-        const items: Array<Escalation & Record<string, unknown>> = [];
+        const items: Array<ReturnType<typeof inboxItem>> = [];
         for (let i = 0; i < ids.length; i += INBOX_CONCURRENCY) {
           const batch = ids.slice(i, i + INBOX_CONCURRENCY);
           const states = await Promise.all(batch.map((id) => client.workflow.getHandle(id).query(getStateQuery).catch(() => undefined)));
@@ -81,22 +99,14 @@ export function escalationRoutes(s: Services): RouteSpec[] {
             const id = batch[k]!;
             for (const e of state?.escalations ?? []) {
               if (e.resolvedAt !== undefined || !answers(principal, e.role) || (q.role && e.role !== q.role)) continue;
-              const st = stateOf(e);
-              if (q.state && st !== q.state) continue;
-              const base = `/v1/trajectories/${id}/escalations/${encodeURIComponent(e.id)}`;
-              items.push({
-                ...e,
-                trajectoryId: id,
-                state: st,
-                overdueDays: Math.max(0, Math.floor((now - Date.parse(e.dueAt)) / 86_400_000)),
-                links: { trajectory: `/v1/trajectories/${id}`, acknowledge: `${base}/acknowledge`, decide: `${base}/decisions` },
-              });
+              if (q.state && stateOf(e) !== q.state) continue;
+              items.push(inboxItem(id, e, now));
             }
           });
         }
         items.sort((a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt));
         const page = items.slice(0, q.limit);
-        res.json({ items: page, count: page.length });
+        res.json({ items: page, count: page.length, truncated: truncated || items.length > q.limit });
       },
     }),
 
@@ -110,7 +120,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       roles: ['manager'],
       params: EscalationParams,
       body: AcknowledgeRequest,
-      responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
+      responses: { 200: { description: 'The escalation, acknowledged.', schema: InboxItem } },
       handler: async ({ principal, params, res }) => {
         res.json(
           await onEscalation(principal, params.id, params.escalationId, () =>
@@ -131,7 +141,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       roles: ['manager'],
       params: EscalationParams,
       body: DecisionRequest,
-      responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
+      responses: { 200: { description: 'The escalation with the decision (resolved, when the decision resolves it).', schema: InboxItem } },
       handler: async ({ principal, params, body, res }) => {
         const decision = { ...body, decidedBy: principal.subject };
         res.json(

@@ -29,6 +29,7 @@ export function operationRoutes(s: Services, contract: { openapi: () => Record<s
       tag: 'operations',
       summary: 'Readiness: the Temporal server is reachable',
       roles: 'public',
+      errors: [503],
       responses: { 200: { description: 'Ready.', schema: HealthResponse } },
       handler: async ({ res }) => {
         try {

@@ -82,6 +82,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         "The case system's case reference is the business key: a case has at most one trajectory (409 with a link to it). The municipality is the token's.",
       roles: ACTORS,
       body: StartTrajectoryRequest,
+      errors: [409],
       responses: { 201: { description: 'Started; `Location` points at it.', schema: TrajectoryCreated } },
       handler: async ({ principal, body, res }) => {
         const municipality = principal.municipality;
@@ -107,7 +108,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
           await client.workflow.start(trajectoryWorkflow, {
             workflowId: id,
             taskQueue,
-            args: [{ caseRef: body.caseRef, municipality, definition, ...(body.data ? { data: body.data } : {}) }],
+            args: [{ caseRef: body.caseRef, municipality, definition, startedBy: principal.subject, ...(body.data ? { data: body.data } : {}) }],
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
             workflowIdConflictPolicy: 'FAIL',
           });
@@ -140,13 +141,25 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
           });
         }
         // Every value is validated by its schema, so quoting it into the visibility query is safe.
-        const clauses = [`WorkflowType = 'trajectoryWorkflow'`, `${MUNICIPALITY.name} = '${principal.municipality}'`];
+        // Visibility holds one record per run: a run that continued as new is never the trajectory's current state,
+        // and a re-opened trajectory has its closed run besides the running one (the newest, listed first, counts).
+        const clauses = [
+          `WorkflowType = 'trajectoryWorkflow'`,
+          `${MUNICIPALITY.name} = '${principal.municipality}'`,
+          `ExecutionStatus != 'ContinuedAsNew'`,
+        ];
         if (q.definitionId) clauses.push(`${DEFINITION_ID.name} = '${q.definitionId}'`);
         if (q.phase) clauses.push(`${PHASE.name} = '${q.phase}'`);
-        if (q.status) clauses.push(`ExecutionStatus = '${q.status === 'open' ? 'Running' : 'Completed'}'`);
-        if (q.minEscalationLevel !== undefined) clauses.push(`${ESCALATION_LEVEL.name} >= ${q.minEscalationLevel + 1}`);
         const before = q.overdue === 'true' ? new Date().toISOString() : q.deadlineBefore ? new Date(q.deadlineBefore).toISOString() : undefined;
+        // Deadlines and escalations are of open trajectories only (a closed run keeps its last values).
+        const status = before !== undefined || q.minEscalationLevel !== undefined ? 'open' : q.status;
+        if (status) clauses.push(`ExecutionStatus = '${status === 'open' ? 'Running' : 'Completed'}'`);
+        if (q.minEscalationLevel !== undefined) clauses.push(`${ESCALATION_LEVEL.name} >= ${q.minEscalationLevel + 1}`);
         if (before) clauses.push(`${NEXT_DEADLINE.name} < '${before}'`);
+        if (q.status === 'closed' && status === 'open') {
+          res.json({ items: [], count: 0 }); // closed, yet with an open deadline or escalation: nothing
+          return;
+        }
         const items: z.infer<typeof TrajectoryList>['items'] = [];
         for await (const wf of client.workflow.list({ query: clauses.join(' AND '), pageSize: q.limit })) {
           const sa = wf.typedSearchAttributes;
@@ -164,7 +177,23 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
           });
           if (items.length >= q.limit) break;
         }
-        res.json({ items, count: items.length });
+        // A trajectory is its running run if it has one (a closed run of a re-opened trajectory is history), else its
+        // most recently closed run (listed first).
+        const running = new Set(items.filter((i) => i.status === 'open').map((i) => i.id));
+        const closed = [...new Set(items.filter((i) => i.status === 'closed').map((i) => i.id))].filter(
+          (id) => !running.has(id) && TrajectoryId.safeParse(id).success, // safe to quote into the query
+        );
+        if (closed.length) {
+          const query = `WorkflowType = 'trajectoryWorkflow' AND ExecutionStatus = 'Running' AND WorkflowId IN (${closed.map((id) => `'${id}'`).join(', ')})`;
+          for await (const wf of client.workflow.list({ query })) running.add(wf.workflowId);
+        }
+        const shown = new Set<string>();
+        const current = items.filter((i) => {
+          if (shown.has(i.id) || (i.status === 'closed' && running.has(i.id))) return false;
+          shown.add(i.id);
+          return true;
+        });
+        res.json({ items: current, count: current.length });
       },
     }),
 
@@ -343,7 +372,11 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
           }
           await translateTemporalError(client, err, id);
         }
-        res.json(present(id, await queryState(s, id)));
+        try {
+          res.json(present(id, await queryState(s, id)));
+        } catch (err) {
+          await translateTemporalError(client, err, id);
+        }
       },
     }),
   ];
