@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { signToken } from '../api/auth.js';
@@ -451,6 +452,11 @@ describe('API end to end', () => {
   it('documents every route in the OpenAPI 3.1 document and on a browsable page', async () => {
     const doc = (await request(app).get('/v1/openapi.json').expect(200)).body;
     expect(doc.openapi).toBe('3.1.0');
+    // A valid OpenAPI 3.1 document (against the specification's own JSON Schema).
+    const validator = new Validator();
+    const checked = await validator.validate(structuredClone(doc));
+    expect(checked.errors ?? [], JSON.stringify(checked.errors)).toEqual([]);
+    expect(checked.valid).toBe(true);
     // Every route Express serves is in the document, with the same method.
     const served = (app.router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>)
       .filter((l) => l.route)
