@@ -185,6 +185,20 @@ export function createApp(opts: AppOptions): express.Express {
     app[r.method](r.path, ...chain);
   }
 
+  // A known path with a method it does not serve: 405 with the methods it does (after the routes, which match first).
+  const methods = new Map<string, Set<string>>();
+  for (const r of routes) methods.set(r.path, (methods.get(r.path) ?? new Set()).add(r.method.toUpperCase()));
+  // Static paths first: `/v1/definitions/validate` must not fall to `/v1/definitions/:definitionId`'s answer.
+  for (const [path, allowed] of [...methods].sort(([a], [b]) => Number(a.includes(':')) - Number(b.includes(':')))) {
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort().join(', ');
+    const methodNotAllowed: RequestHandler = (req, res, next) => {
+      res.set('allow', allow);
+      next(new ProblemError('method-not-allowed', `${req.method} is not allowed here; allowed: ${allow}`));
+    };
+    app.all(path, methodNotAllowed);
+  }
+
   app.use(notFoundHandler);
   // Unexpected errors: the request id to find the request, the error's kind and its message without case references.
   app.use(

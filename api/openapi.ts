@@ -87,7 +87,7 @@ export function buildOpenApi(routes: readonly RouteSpec[], info: OpenApiInfo): R
       tags: [r.tag],
       ...(r.roles === 'public' ? { security: [] } : { 'x-roles': r.roles }),
       parameters: [...parameters(r.params, 'path'), ...parameters(r.query, 'query')],
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.body, 'input') } } } } : {}),
+      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(r.documentedBody ?? r.body, 'input') } } } } : {}),
       responses,
     };
   }

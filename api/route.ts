@@ -43,6 +43,11 @@ export interface RouteSpec<P extends z.ZodType | undefined = any, Q extends z.Zo
   params?: P;
   query?: Q;
   body?: B;
+  /**
+   * The body's schema as documented, when the handler validates more than `body` does (a definition: `body` takes
+   * any object, the definition validator applies this schema and then checks references). Default `body`.
+   */
+  documentedBody?: z.ZodType;
   /** Largest accepted body, as body-parser reads it (`100kb`). Default: the app's limit. */
   bodyLimit?: string;
   /** Error statuses beyond those that follow from what the route validates (e.g. 409 for a duplicate start). */

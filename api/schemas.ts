@@ -42,13 +42,13 @@ export type StartTrajectoryRequest = z.infer<typeof StartTrajectoryRequest>;
 // Who acts is never in a body: the API records the token's subject (`sub`).
 
 export const CloseTrajectoryRequest = z.strictObject({
-  reason: z.string().trim().min(1).max(500),
+  reason: z.string().min(1).max(500).regex(/\S/, 'must not be blank'),
 });
 
 export const ReopenTrajectoryRequest = z.strictObject({
   /** Phase to re-open into; default the phase the trajectory was in when it closed. */
   phase: z.string().regex(/^[a-z][a-z0-9-]*$/, 'must be a phase id').optional(),
-  reason: z.string().trim().min(1).max(500),
+  reason: z.string().min(1).max(500).regex(/\S/, 'must not be blank'),
 });
 
 export const CompleteStepRequest = z.strictObject({
@@ -71,14 +71,11 @@ export function trajectoryId(municipality: string, caseRef: string): string {
   return `${municipality}-${caseRef}`;
 }
 
-const Reason = z.string().trim().min(1).max(1000);
+/** Free text that must say something (not only white space). */
+const Text = (max: number) => z.string().min(1).max(max).regex(/\S/, 'must not be blank');
+const Reason = Text(1000);
 /** An ISO 8601 date-time with offset, within the years 1970–2199 (a deadline, not a typo of year 10000). */
-const Instant = z.iso
-  .datetime({ offset: true })
-  .refine((v) => {
-    const year = new Date(v).getUTCFullYear();
-    return year >= 1970 && year < 2200;
-  }, 'must lie between 1970 and 2199');
+const Instant = z.iso.datetime({ offset: true }).regex(/^(19[7-9]\d|2[01]\d\d)-/, 'must lie between 1970 and 2199');
 
 export const AcknowledgeRequest = z.strictObject({});
 
@@ -86,7 +83,7 @@ export const DecisionRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('breakthrough'), budget: z.number().nonnegative().optional(), mandateHolder: z.string().min(1).max(128).optional(), reason: Reason }),
   z.strictObject({ type: z.literal('new-deadline'), dueAt: Instant, reason: Reason }),
   z.strictObject({ type: z.literal('reassign'), owner: z.string().min(1).max(64), reason: Reason }),
-  z.strictObject({ type: z.literal('instruction'), text: z.string().trim().min(1).max(2000), reason: Reason }),
+  z.strictObject({ type: z.literal('instruction'), text: Text(2000), reason: Reason }),
 ]);
 
 export const PauseRequest = z.strictObject({ stepId: StepId.optional(), reason: Reason });
@@ -110,7 +107,7 @@ export const ListTrajectoriesQuery = z.strictObject({
   deadlineBefore: Instant.optional(),
   status: z.enum(['open', 'closed']).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-}).refine((q) => !(q.overdue && q.deadlineBefore), { message: 'give either overdue or deadlineBefore (overdue is deadlineBefore=now)', path: ['deadlineBefore'] });
+});
 
 /** The escalation inbox of a role in the token's municipality. */
 export const InboxQuery = z.strictObject({
@@ -124,10 +121,13 @@ export const InboxQuery = z.strictObject({
 /** Which version of a definition to read. */
 export const DefinitionVersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).optional() });
 
-/** A process definition as posted (validated by the definition validator, which reports every problem with its path). */
-export const DefinitionDocument = z.record(z.string(), z.unknown()).meta({
-  description: 'A process definition (see the README, "Process definitions"); validated as a whole, every problem reported with its path.',
-});
+/**
+ * A process definition as posted. The route hands it to the definition validator, which applies the language's zod
+ * schema ({@link Definition}, which the OpenAPI document shows) and then checks every reference, reporting all
+ * problems at once with their paths and suggestions.
+ */
+export const DefinitionDocument = z.record(z.string(), z.unknown());
+export { Definition as DefinitionSchema } from '../definitions/schema.js';
 
 // ---- responses ---------------------------------------------------------------------------------------------------
 
@@ -168,7 +168,11 @@ export const ClosedStepView = z.looseObject({
   name: z.string(),
   owner: z.string(),
   outcome: z.enum(['completed', 'cancelled']),
-  closedBy: z.string().optional(),
+  openedAt: Iso,
+  dueAt: Iso,
+  closedAt: Iso,
+  closedBy: z.string(),
+  output: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const EscalationView = z.looseObject({

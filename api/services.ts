@@ -46,7 +46,7 @@ export async function translateTemporalError(client: Client, err: unknown, id: s
   }
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause as { type?: string; message?: string } | undefined;
-    if (cause?.type === 'TrajectoryClosed' || cause?.type === 'StepNotOpen' || cause?.type === 'EscalationResolved') {
+    if (cause?.type === 'TrajectoryClosed' || cause?.type === 'StepNotOpen' || cause?.type === 'EscalationResolved' || cause?.type === 'StateConflict') {
       throw new ProblemError('conflict', cause.message);
     }
     if (cause?.type === 'EscalationNotFound') throw new ProblemError('not-found', cause.message);

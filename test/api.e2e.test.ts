@@ -19,7 +19,7 @@ import { as, expectProblem, TEST_SECRET, testApp } from './helpers/api.js';
 import { validateDefinition } from '../definitions/validate.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import type { Definition } from '../definitions/schema.js';
-import { TrajectoryState, TrajectoryList, Inbox } from '../api/schemas.js';
+import { ClosedStepView, TrajectoryState, TrajectoryList, Inbox } from '../api/schemas.js';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundle;
@@ -188,8 +188,8 @@ describe('API end to end', () => {
     expectProblem(typed, 400, 'invalid-request');
     expect(typed.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/body/caseRef', '/body/data']);
     const otherTenant = await cs.post('/v1/trajectories').send({ caseRef, municipality: 'GM0014' });
-    expectProblem(otherTenant, 400, 'invalid-request');
-    expect(otherTenant.body.errors[0].path).toBe('/body/municipality');
+    expectProblem(otherTenant, 403, 'forbidden');
+    expect(otherTenant.body.detail).toMatch(/acts for GM0363 only/);
 
     expectProblem(await cs.post('/v1/trajectories').set('content-type', 'application/json').send('{"caseRef": '), 400, 'malformed-json');
     expectProblem(await cs.post('/v1/trajectories').set('content-type', 'text/plain').send(`caseRef=${caseRef}`), 415, 'unsupported-media-type');
@@ -240,7 +240,7 @@ describe('API end to end', () => {
     expectProblem(await (await as(app, 'operator', 'GM0014')).post(`/v1/trajectories/${id}/pause`).send({ reason: 'x' }), 404, 'not-found');
     expectProblem(await (await as(app, 'manager', 'GM0014')).post(`/v1/trajectories/${id}/escalations/x@0/acknowledge`).send({}), 404, 'not-found');
     const otherList = await (await as(app, 'operator', 'GM0014')).get('/v1/trajectories?municipality=GM0363');
-    expectProblem(otherList, 400, 'invalid-request');
+    expectProblem(otherList, 403, 'forbidden');
 
     expect(await historyLength(id)).toBe(before);
     expect((await cs.get(`/v1/trajectories/${id}`)).body).toMatchObject({ status: 'open', openSteps: [{ id: 'assign-director' }] });
@@ -254,6 +254,9 @@ describe('API end to end', () => {
     const done = await cs.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({});
     expect(done.status).toBe(200);
     expect(done.body).toMatchObject({ id: 'assign-director', outcome: 'completed', closedBy: 'teamleider-3' });
+    expect(ClosedStepView.safeParse(done.body).success).toBe(true);
+    expect(done.body.ladder).toBeUndefined();
+    expect(Number.isNaN(Date.parse(done.body.closedAt))).toBe(false);
 
     const before = await historyLength(id);
     expectProblem(await cs.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({}), 409, 'conflict');
@@ -332,7 +335,12 @@ describe('API end to end', () => {
 
     const paused = await operator.post(`/v1/trajectories/${id}/pause`).send({ reason: 'gezin in het buitenland' });
     expect(paused.body.paused).toMatchObject({ reason: 'gezin in het buitenland', by: 'operator-7' });
-    expectProblem(await operator.post(`/v1/trajectories/${id}/pause`).send({ reason: 'nogmaals' }), 422, 'unprocessable');
+    expectProblem(await operator.post(`/v1/trajectories/${id}/pause`).send({ reason: 'nogmaals' }), 409, 'conflict');
+    const blank = await operator.post(`/v1/trajectories/${id}/resume`).send({ stepId: 'x', extra: 1 });
+    expectProblem(blank, 400, 'invalid-request');
+    expect((await operator.post(`/v1/trajectories/${id}/steps/x/reschedule`).send({ dueAt: newDue, reason: '   ' })).body.errors).toEqual([
+      { path: '/body/reason', message: 'must not be blank' },
+    ]);
     const resumed = await operator.post(`/v1/trajectories/${id}/resume`).send({});
     expect(resumed.body.paused).toBeUndefined();
     expect(Date.parse(resumed.body.openSteps[0].dueAt)).toBeGreaterThan(Date.parse(newDue));
@@ -373,7 +381,12 @@ describe('API end to end', () => {
     const far = await operator.get(`/v1/trajectories?deadlineBefore=${encodeURIComponent('9999-12-31T23:59:59-23:59')}`);
     expectProblem(far, 400, 'invalid-request');
     expect(far.body.errors[0]).toMatchObject({ path: '/query/deadlineBefore', message: 'must lie between 1970 and 2199' });
-    expectProblem(await operator.get(`/v1/trajectories?overdue=true&deadlineBefore=2030-01-01T00:00:00Z`), 400, 'invalid-request');
+    // Both filters at once: due before now and before the date (here: before 2000, so none).
+    expect((await operator.get(`/v1/trajectories?overdue=true&deadlineBefore=2000-01-01T00:00:00Z`)).body.count).toBe(0);
+    expect((await operator.get('/v1/definitions/validate')).status).toBe(404); // GET reads a definition named "validate": there is none
+    const wrongMethod = await request(listApp).delete('/v1/definitions/validate');
+    expectProblem(wrongMethod, 405, 'method-not-allowed');
+    expect(wrongMethod.headers.allow).toBe('POST');
     const bad = await operator.get(`/v1/trajectories?overdue=soms&municipality=Amsterdam&nope=1`);
     expectProblem(bad, 400, 'invalid-request');
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['/query/municipality', '/query/nope', '/query/overdue']);
@@ -447,6 +460,9 @@ describe('API end to end', () => {
     expectProblem(await cs.get('/v1/trajectories/not an id'), 400, 'invalid-request');
     expectProblem(await cs.post('/v1/trajectories/GM0363-bestaat-niet/close').send({ reason: 'x' }), 404, 'not-found');
     expectProblem(await request(app).get('/v1/nothing-here'), 404, 'not-found');
+    const put = await request(app).put('/v1/trajectories').send({});
+    expectProblem(put, 405, 'method-not-allowed');
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
   });
 
   it('documents every route in the OpenAPI 3.1 document and on a browsable page', async () => {
@@ -458,8 +474,9 @@ describe('API end to end', () => {
     expect(checked.errors ?? [], JSON.stringify(checked.errors)).toEqual([]);
     expect(checked.valid).toBe(true);
     // Every route Express serves is in the document, with the same method.
-    const served = (app.router.stack as Array<{ route?: { path: string; methods: Record<string, boolean> } }>)
-      .filter((l) => l.route)
+    // (The 405 answers for other methods on the same paths are not routes of their own.)
+    const served = (app.router.stack as Array<{ route?: { path: string; methods: Record<string, boolean>; stack: Array<{ name: string }> } }>)
+      .filter((l) => l.route && l.route.stack[0]?.name !== 'methodNotAllowed')
       .flatMap((l) => Object.keys(l.route!.methods).map((m) => `${m} ${openApiPath(l.route!.path)}`))
       .sort();
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)

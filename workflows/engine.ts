@@ -232,6 +232,8 @@ export class EngineRejection extends Error {
       | 'TrajectoryClosed'
       | 'TrajectoryOpen'
       | 'InvalidRequest'
+      /** The request is fine, the state is not for it (already paused, not paused, already acknowledged). */
+      | 'StateConflict'
       | 'EscalationNotFound'
       | 'EscalationResolved',
     message: string,
@@ -539,7 +541,7 @@ export class TrajectoryEngine {
 
   acknowledge(escalationId: string, by: string, now: number, dryRun = false): EscalationRecord {
     const record = this.escalationRecord(escalationId);
-    if (record.acknowledgedAt !== undefined) throw new EngineRejection('InvalidRequest', `escalation "${escalationId}" was already acknowledged by ${record.acknowledgedBy}`);
+    if (record.acknowledgedAt !== undefined) throw new EngineRejection('StateConflict', `escalation "${escalationId}" was already acknowledged by ${record.acknowledgedBy}`);
     if (dryRun) return record;
     record.acknowledgedBy = by;
     record.acknowledgedAt = now;
@@ -578,7 +580,7 @@ export class TrajectoryEngine {
   /** Pauses one step's clock (opschorting) with a reason: its deadline and ladder stand still until resumed. */
   pauseStep(stepId: string, reason: string, by: string, now: number, dryRun = false): OpenStep {
     const step = this.resolveStep(stepId);
-    if (step.paused) throw new EngineRejection('InvalidRequest', `step "${stepId}" is already paused since ${new Date(step.paused.at).toISOString()}`);
+    if (step.paused) throw new EngineRejection('StateConflict', `step "${stepId}" is already paused since ${new Date(step.paused.at).toISOString()}`);
     if (!reason.trim()) throw new EngineRejection('InvalidRequest', 'a pause needs a reason');
     if (!dryRun) step.paused = { at: now, reason, by, scope: 'step' };
     return step;
@@ -587,8 +589,8 @@ export class TrajectoryEngine {
   /** Resumes a paused step: its deadline and ladder move on by the time it was paused (the time it had left). */
   resumeStep(stepId: string, by: string, now: number, dryRun = false): OpenStep {
     const step = this.resolveStep(stepId);
-    if (!step.paused) throw new EngineRejection('InvalidRequest', `step "${stepId}" is not paused`);
-    if (this.state.paused) throw new EngineRejection('InvalidRequest', 'the whole trajectory is paused; resume the trajectory');
+    if (!step.paused) throw new EngineRejection('StateConflict', `step "${stepId}" is not paused`);
+    if (this.state.paused) throw new EngineRejection('StateConflict', 'the whole trajectory is paused; resume the trajectory');
     if (!dryRun) this.shiftStep(step, now - step.paused.at);
     return step;
   }
@@ -596,7 +598,7 @@ export class TrajectoryEngine {
   /** Pauses every clock of the trajectory: step deadlines, ladders, flow timers and the contact watch. */
   pauseTrajectory(reason: string, by: string, now: number, dryRun = false): void {
     if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is closed');
-    if (this.state.paused) throw new EngineRejection('InvalidRequest', 'the trajectory is already paused');
+    if (this.state.paused) throw new EngineRejection('StateConflict', 'the trajectory is already paused');
     if (!reason.trim()) throw new EngineRejection('InvalidRequest', 'a pause needs a reason');
     if (dryRun) return;
     this.state.paused = { at: now, reason, by };
@@ -606,7 +608,7 @@ export class TrajectoryEngine {
   resumeTrajectory(_by: string, now: number, dryRun = false): void {
     if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is closed');
     const paused = this.state.paused;
-    if (!paused) throw new EngineRejection('InvalidRequest', 'the trajectory is not paused');
+    if (!paused) throw new EngineRejection('StateConflict', 'the trajectory is not paused');
     if (dryRun) return;
     // Each clock stood still from the pause, or from when it was set if that was during the pause.
     const stood = (since: number | undefined) => now - (this.rev2 ? Math.max(paused.at, since ?? paused.at) : paused.at);

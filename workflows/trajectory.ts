@@ -105,7 +105,7 @@ export interface TrajectoryView {
       reschedules?: Array<{ at: string; from: string; to: string; reason: string; by: string }>;
     }
   >;
-  completedSteps: Array<Omit<ClosedStep, 'openedAt' | 'dueAt' | 'closedAt'> & { openedAt: string; dueAt: string; closedAt: string }>;
+  completedSteps: ClosedStepView[];
   cancelledSteps: number;
   /** The family plan, when the flow has recorded one in `gezinsplan`. */
   familyPlan: unknown;
@@ -134,6 +134,25 @@ export interface TrajectoryView {
   reopenings?: Array<Omit<Reopening, 'at' | 'closedAt'> & { at: string; closedAt: string }>;
   /** How often this trajectory has continued as new (or been re-opened: each starts a new run). */
   runs: number;
+}
+
+/** A closed step as the query and the API show it: times as ISO 8601, without its internal ladder position. */
+export type ClosedStepView = Omit<ClosedStep, 'openedAt' | 'dueAt' | 'closedAt' | 'ladder' | 'paused' | 'reschedules'> & {
+  openedAt: string;
+  dueAt: string;
+  closedAt: string;
+  reschedules?: Array<{ at: string; from: string; to: string; reason: string; by: string }>;
+};
+
+/** The view of a closed step (pure: the API uses it for the answer to a completion too). */
+export function closedStepView({ ladder: _ladder, paused: _paused, reschedules, ...c }: ClosedStep): ClosedStepView {
+  return {
+    ...c,
+    openedAt: iso(c.openedAt),
+    dueAt: iso(c.dueAt),
+    closedAt: iso(c.closedAt),
+    ...(reschedules ? { reschedules: reschedules.map((r) => ({ ...r, at: iso(r.at), from: iso(r.from), to: iso(r.to) })) } : {}),
+  };
 }
 
 /** Query: the trajectory's full state. */
@@ -244,9 +263,7 @@ function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): T
       ...(paused ? { paused: { since: iso(paused.at), reason: paused.reason, by: paused.by } } : {}),
       ...(reschedules ? { reschedules: reschedules.map((r) => ({ ...r, at: iso(r.at), from: iso(r.from), to: iso(r.to) })) } : {}),
     })),
-    completedSteps: s.closedSteps
-      .filter((c) => c.outcome === 'completed')
-      .map((c) => ({ ...c, openedAt: iso(c.openedAt), dueAt: iso(c.dueAt), closedAt: iso(c.closedAt) })),
+    completedSteps: s.closedSteps.filter((c) => c.outcome === 'completed').map(closedStepView),
     cancelledSteps: s.closedSteps.filter((c) => c.outcome === 'cancelled').length,
     familyPlan: s.data.gezinsplan ?? null,
     data: s.data,

@@ -10,7 +10,7 @@ import { validateDefinition } from '../../definitions/validate.js';
 import { ProblemError } from '../problem.js';
 import { route, type RouteSpec } from '../route.js';
 import type { Services } from '../services.js';
-import { DefinitionDocument, DefinitionId, DefinitionList, DefinitionRegistered, DefinitionVersionQuery, ValidationResult } from '../schemas.js';
+import { DefinitionDocument, DefinitionSchema, DefinitionId, DefinitionList, DefinitionRegistered, DefinitionVersionQuery, ValidationResult } from '../schemas.js';
 
 /** Definitions are larger than other bodies. */
 const DEFINITION_BODY_LIMIT = '1mb';
@@ -43,7 +43,7 @@ export function definitionRoutes(s: Services): RouteSpec[] {
       roles: ALL,
       params: z.strictObject({ definitionId: DefinitionId }),
       query: DefinitionVersionQuery,
-      responses: { 200: { description: 'The definition, as validated.', schema: DefinitionDocument } },
+      responses: { 200: { description: 'The definition, as validated.', schema: DefinitionSchema } },
       handler: async ({ principal, params, query, res }) => {
         const definition = await catalog.get(principal.municipality, params.definitionId, query.version);
         if (!definition) {
@@ -84,6 +84,7 @@ export function definitionRoutes(s: Services): RouteSpec[] {
         'Validated first (422 with every problem, each with its path under `/body`). The version must be new and higher than every existing version of that id (409 otherwise); registering identical content again is harmless. Kept durably in Temporal (a catalog workflow per municipality).',
       roles: ['operator'],
       body: DefinitionDocument,
+      documentedBody: DefinitionSchema,
       errors: [409, 422],
       bodyLimit: DEFINITION_BODY_LIMIT,
       responses: {

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import {
+  closedStepView,
   closeUpdate,
   completeStepUpdate,
   getStateQuery,
@@ -87,9 +88,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       handler: async ({ principal, body, res }) => {
         const municipality = principal.municipality;
         if (body.municipality && body.municipality !== municipality) {
-          throw new ProblemError('invalid-request', 'the request body is invalid', {
-            errors: [{ path: '/body/municipality', message: `must be your token's municipality ${municipality} (or left out)` }],
-          });
+          throw new ProblemError('forbidden', `this token acts for ${municipality} only (body /municipality is ${body.municipality})`);
         }
         const definition = await catalog.get(municipality, body.definitionId, body.definitionVersion);
         if (!definition) {
@@ -136,9 +135,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The matching trajectories, newest first.', schema: TrajectoryList } },
       handler: async ({ principal, query: q, res }) => {
         if (q.municipality && q.municipality !== principal.municipality) {
-          throw new ProblemError('invalid-request', 'the request query is invalid', {
-            errors: [{ path: '/query/municipality', message: `must be your token's municipality ${principal.municipality} (or left out)` }],
-          });
+          throw new ProblemError('forbidden', `this token lists ${principal.municipality} only (query municipality is ${q.municipality})`);
         }
         // Every value is validated by its schema, so quoting it into the visibility query is safe.
         // Visibility holds one record per run: a run that continued as new is never the trajectory's current state,
@@ -150,7 +147,9 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         ];
         if (q.definitionId) clauses.push(`${DEFINITION_ID.name} = '${q.definitionId}'`);
         if (q.phase) clauses.push(`${PHASE.name} = '${q.phase}'`);
-        const before = q.overdue === 'true' ? new Date().toISOString() : q.deadlineBefore ? new Date(q.deadlineBefore).toISOString() : undefined;
+        // Both filters hold when both are given: due before now and before the date.
+        const bounds = [...(q.overdue === 'true' ? [Date.now()] : []), ...(q.deadlineBefore ? [Date.parse(q.deadlineBefore)] : [])];
+        const before = bounds.length ? new Date(Math.min(...bounds)).toISOString() : undefined;
         // Deadlines and escalations are of open trajectories only (a closed run keeps its last values).
         const status = before !== undefined || q.minEscalationLevel !== undefined ? 'open' : q.status;
         if (status) clauses.push(`ExecutionStatus = '${status === 'open' ? 'Running' : 'Completed'}'`);
@@ -232,7 +231,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         const id = ownTrajectory(principal, params.id);
         try {
           const args = { stepId: params.stepId, completedBy: principal.subject, ...(body.output ? { output: body.output } : {}) };
-          res.json(await client.workflow.getHandle(id).executeUpdate(completeStepUpdate, { args: [args] }));
+          res.json(closedStepView(await client.workflow.getHandle(id).executeUpdate(completeStepUpdate, { args: [args] })));
         } catch (err) {
           await translateTemporalError(client, err, id);
         }
