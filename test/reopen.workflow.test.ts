@@ -2,7 +2,8 @@
  * Re-opening a closed trajectory on the time-skipping test server: `reopenTrajectory` starts the trajectory's next run
  * under the same id with the closed run's state, so its history (steps, escalations, events, phases) stays; into the
  * phase it closed in or a chosen one, again after a second closure, and across continue-as-new without re-opening
- * twice. Refusals (open, unknown phase, ended otherwise than closed) start nothing.
+ * twice. Refusals (open, unknown phase, ended otherwise than closed) start nothing. A trajectory closed while its run
+ * still delivers notifications is re-opened in that run, by update.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
@@ -12,7 +13,8 @@ import { OPEN_STEPS, PHASE } from '../workflows/search-attributes.js';
 import { closeUpdate, getSnapshotQuery, getStateQuery, pauseUpdate, resumeUpdate, trajectoryWorkflow, type TrajectoryView } from '../workflows/trajectory.js';
 import { ReopenError, reopenTrajectory } from '../worker/reopen.js';
 import { createWorker } from '../worker/worker.js';
-import { Driver } from './helpers/driver.js';
+import { Driver, settle } from './helpers/driver.js';
+import { WebhookReceiver } from './helpers/receivers.js';
 import { gezinstraject } from './helpers/definitions.js';
 import { bundleWorkflows, createTimeSkippingEnv, uniqueId } from './helpers/temporal.js';
 
@@ -74,7 +76,7 @@ async function withTrajectory(fn: (c: Ctx) => Promise<void>, extra: { maxHistory
       await fn(ctx);
     } finally {
       // Leave nothing running: an activity cut off by the worker's shutdown holds the test server's clock.
-      await quiet(latest()).catch(() => undefined);
+      await settle(latest()).catch(() => undefined);
       await latest().terminate('test finished').catch(() => undefined);
     }
   });
@@ -89,24 +91,6 @@ async function toEscalatedSafety(c: Ctx): Promise<void> {
   await c.d.settle();
 }
 
-/**
- * Waits until the run is idle: no activity pending and the history unchanged for a moment (the time-skipping server
- * reports no pending workflow task), or the run closed. Unlike `result()`, this lets no time skip on the server, and
- * a query after it does not reach a run that is just continuing as new (one the test server may leave unanswered).
- */
-async function quiet(handle: WorkflowHandle, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = -1;
-  for (;;) {
-    const d = await handle.describe();
-    if (d.status.name !== 'RUNNING') return;
-    const idle = (d.raw.pendingActivities ?? []).length === 0 && !d.raw.pendingWorkflowTask;
-    if (idle && d.historyLength === last) return;
-    last = idle ? d.historyLength : -1;
-    if (Date.now() > deadline) throw new Error(`run not idle after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const rejection = (fn: () => Promise<unknown>) =>
   fn().then(
@@ -129,7 +113,7 @@ describe('re-opening a closed trajectory', () => {
 
       const { runId } = await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'gezin meldt zich opnieuw', by: 'regisseur-2' });
       expect(runId).not.toBe(closed.runId);
-      await quiet(c.latest());
+      await settle(c.latest());
       const running = await c.latest().describe();
       expect(running).toMatchObject({ runId, status: { name: 'RUNNING' } });
 
@@ -163,7 +147,7 @@ describe('re-opening a closed trajectory', () => {
       ]);
       expect(s.contactDueAt && Date.parse(s.contactDueAt)).toBeGreaterThan(Date.parse(s.reopenings![0]!.at));
       // The new run publishes its search attributes.
-      await quiet(c.latest());
+      await settle(c.latest());
       const sa = (await c.latest().describe()).typedSearchAttributes;
       expect(sa.get(PHASE)).toBe('safety');
       expect(sa.get(OPEN_STEPS)).toBe(1);
@@ -171,7 +155,7 @@ describe('re-opening a closed trajectory', () => {
       // Closed again and re-opened a second time, into a chosen phase.
       await c.close('opnieuw gesloten');
       await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'stabilisation', reason: 'terug', by: 'regisseur-3' });
-      await quiet(c.latest());
+      await settle(c.latest());
       const again = await c.state();
       expect(again).toMatchObject({ status: 'open', phase: { id: 'stabilisation' }, runs: 2 });
       expect(again.openSteps.map((o) => o.id).sort()).toEqual(['debts', 'housing', 'income']);
@@ -186,16 +170,16 @@ describe('re-opening a closed trajectory', () => {
   it('continues as new after a re-opening without re-opening again', async () => {
     await withTrajectory(
       async (c) => {
-        await quiet(c.latest());
+        await settle(c.latest());
         await c.close('verhuisd');
         await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'intake', reason: 'terug', by: 'regisseur-2' });
-        await quiet(c.latest());
+        await settle(c.latest());
         const reopened = (await c.state()).runs;
         // Updates until the history passes maxHistoryEvents: the run continues as new in the task of the update.
         for (let i = 0; i < 20 && (await c.state()).runs === reopened; i++) {
           if (i % 2) await c.latest().executeUpdate(resumeUpdate, { args: [{ by: 'r' }] });
           else await c.latest().executeUpdate(pauseUpdate, { args: [{ reason: 'test', by: 'r' }] });
-          await quiet(c.latest());
+          await settle(c.latest());
         }
         const s = await c.state();
         expect(s.runs).toBeGreaterThan(reopened);
@@ -218,7 +202,7 @@ describe('re-opening a closed trajectory', () => {
       expect(open).toBeInstanceOf(ReopenError);
       expect(open).toMatchObject({ type: 'TrajectoryOpen', message: 'the trajectory is open' });
 
-      await quiet(c.latest());
+      await settle(c.latest());
       await c.close('klaar');
       const closed = await c.latest().describe();
       const typo = await rejection(() =>
@@ -240,7 +224,7 @@ describe('re-opening a closed trajectory', () => {
     });
 
     await withTrajectory(async (c) => {
-      await quiet(c.latest());
+      await settle(c.latest());
       await c.latest().terminate('beheer');
       const terminated = await c.latest().describe();
       const refused = await rejection(() => reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
@@ -250,5 +234,40 @@ describe('re-opening a closed trajectory', () => {
       });
       expect((await c.latest().describe()).runId).toBe(terminated.runId);
     });
+  });
+  it('re-opens a closed trajectory whose run still delivers its last notifications (receiver down), in that run', async () => {
+    const receiver = new WebhookReceiver();
+    await receiver.start();
+    receiver.down = true;
+    const taskQueue = uniqueId('tq');
+    const caseRef = uniqueId('ZAAK');
+    const workflowId = `GM0363-${caseRef}`;
+    const worker = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      workflowBundle: bundle,
+      activityDeps: { webhook: { url: receiver.url, secret: `whsec_${Buffer.from('waakvlam-test-secret-0123456789').toString('base64')}` } },
+    });
+    try {
+      await worker.runUntil(async () => {
+        const handle = await env.client.workflow.start(trajectoryWorkflow, { workflowId, taskQueue, args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject() }] });
+        const closed = await handle.executeUpdate(closeUpdate, { args: [{ reason: 'verhuisd', closedBy: 'regisseur-1' }] });
+        expect(closed.status).toBe('closed');
+        // The receiver is down: the run stays, delivering, although the trajectory is closed.
+        await new Promise((r) => setTimeout(r, 500));
+        const before = await handle.describe();
+        expect(before.status.name).toBe('RUNNING');
+
+        await reopenTrajectory(env.client, { workflowId, taskQueue, phase: 'safety', reason: 'nieuw signaal', by: 'regisseur-1' });
+        const state = await handle.query(getStateQuery);
+        expect(state).toMatchObject({ status: 'open', phase: { id: 'safety' }, reopenings: [{ by: 'regisseur-1', reason: 'nieuw signaal', phase: 'safety' }] });
+        expect((await env.client.workflow.getHandle(workflowId).describe()).runId).toBe(before.runId); // the same run
+        await expect(reopenTrajectory(env.client, { workflowId, taskQueue, reason: 'nogmaals', by: 'x' })).rejects.toMatchObject({ type: 'TrajectoryOpen' });
+        await handle.terminate('test finished'); // its deliveries would retry for ever against the receiver that is down
+      });
+    } finally {
+      await receiver.stop();
+    }
   });
 });

@@ -3,10 +3,11 @@
  * next run is started under the same workflow id, carrying the closed run's input and engine state (its whole
  * history: steps, escalations, events, phase history) and the re-opening, which the new run applies first.
  */
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Definition } from '../definitions/schema.js';
 import { didYouMean } from '../definitions/validate.js';
 import { EngineRejection, TrajectoryEngine } from '../workflows/engine.js';
-import { getSnapshotQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
+import { getSnapshotQuery, getStateQuery, reopenUpdate, trajectoryWorkflow } from '../workflows/trajectory.js';
 
 /** A re-opening refused; nothing was changed. `type` is stable for API mapping (as the engine's rejections). */
 export class ReopenError extends Error {
@@ -39,21 +40,32 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
   const { workflowId, taskQueue, phase, reason, by } = opts;
   const description = await client.workflow.getHandle(workflowId).describe(); // WorkflowNotFoundError as is
   const status = description.status.name;
-  if (status === 'RUNNING') throw new ReopenError('TrajectoryOpen', 'the trajectory is open');
+  if (status === 'RUNNING') {
+    // Closed, but the run still delivers its last notifications (a receiver may be down for days): the run itself
+    // re-opens, by update. Should the run end meanwhile, the trajectory is re-opened as a new run after all.
+    const handle = client.workflow.getHandle(workflowId, description.runId);
+    const state = await handle.query(getStateQuery);
+    if (state.status === 'open') throw new ReopenError('TrajectoryOpen', 'the trajectory is open');
+    checkPhase(phase, (await handle.query(getSnapshotQuery)).input.definition);
+    try {
+      await handle.executeUpdate(reopenUpdate, { args: [{ ...(phase !== undefined ? { phase } : {}), reason, by }] });
+      return { runId: description.runId };
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) {
+        const cause = err.cause as { type?: string; message?: string } | undefined;
+        throw new ReopenError(cause?.type === 'TrajectoryOpen' ? 'TrajectoryOpen' : 'InvalidRequest', cause?.message ?? err.message);
+      }
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // else: the run has just ended
+      return reopenTrajectory(client, opts);
+    }
+  }
   if (status !== 'COMPLETED') {
     throw new ReopenError('InvalidRequest', `the trajectory ended as ${status}; only a closed trajectory can be re-opened`);
   }
 
   const snapshot = await client.workflow.getHandle(workflowId, description.runId).query(getSnapshotQuery);
   const definition = snapshot.input.definition;
-  const phases = definition.phases.map((p) => p.id);
-  if (phase !== undefined && !phases.includes(phase)) {
-    const suggestion = didYouMean(phase, phases);
-    throw new ReopenError(
-      'InvalidRequest',
-      `unknown phase "${phase}"; phases: ${phases.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`,
-    );
-  }
+  checkPhase(phase, definition);
   // The same engine, run dry on a copy, refuses what the new run would (no reason, every phase skipped…).
   try {
     new TrajectoryEngine(definition, structuredClone(snapshot.state)).reopen(phase, reason, by, Date.now(), true);
@@ -84,5 +96,14 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ReopenError('TrajectoryOpen', 'the trajectory is open (re-opened meanwhile)');
     throw err;
+  }
+}
+
+/** Refuses a phase the definition does not have, with a suggestion. */
+function checkPhase(phase: string | undefined, definition: Definition): void {
+  const phases = definition.phases.map((p) => p.id);
+  if (phase !== undefined && !phases.includes(phase)) {
+    const suggestion = didYouMean(phase, phases);
+    throw new ReopenError('InvalidRequest', `unknown phase "${phase}"; phases: ${phases.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
   }
 }

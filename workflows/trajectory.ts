@@ -193,6 +193,12 @@ export const resumeUpdate = defineUpdate<TrajectoryView, [{ stepId?: string; by:
 /** Update: move a step's deadline (ISO 8601 `dueAt`) with a reason; its ladder restarts from it. */
 export const rescheduleUpdate = defineUpdate<TrajectoryView, [{ stepId: string; dueAt: string; reason: string; by: string }]>('reschedule');
 
+/**
+ * Update: re-open a trajectory that is closed but whose run has not ended yet (its last notifications are still
+ * being delivered). A run that has ended is re-opened as a new run instead (`reopenTrajectory` in worker/reopen.ts).
+ */
+export const reopenUpdate = defineUpdate<TrajectoryView, [{ phase?: string; reason: string; by: string }]>('reopen');
+
 /** Update: close the trajectory with a reason. Rejected (history untouched) when it is already closed. */
 export const closeUpdate = defineUpdate<TrajectoryView, [{ reason: string; closedBy?: string }]>('close');
 
@@ -381,6 +387,7 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
   command<{ stepId?: string; by: string }>(resumeUpdate, (a, dry) =>
     a.stepId ? engine.resumeStep(a.stepId, a.by, now(), dry) : engine.resumeTrajectory(a.by, now(), dry),
   );
+  command<{ phase?: string; reason: string; by: string }>(reopenUpdate, (a, dry) => engine.reopen(a.phase, a.reason, a.by, now(), dry));
   command<{ stepId: string; dueAt: string; reason: string; by: string }>(rescheduleUpdate, (a, dry) =>
     engine.reschedule(a.stepId, parseInstant(a.dueAt, 'dueAt'), a.reason ?? '', a.by, now(), dry),
   );

@@ -2,6 +2,7 @@
  * Drives a trajectory the way a case system does (complete steps, report events) and lets time pass on the
  * time-skipping server. Used by the interpreter tests and to record the replay histories.
  */
+import { temporal } from '@temporalio/proto';
 import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Duration } from '@temporalio/common';
@@ -57,16 +58,33 @@ export class Driver {
   }
 }
 
-/** Waits until a workflow has no pending activities (or is closed). */
+/**
+ * Waits until a workflow is quiet: closed, or running with no pending activity and no workflow task scheduled or
+ * started (its last history event is not one). The last check reads the history, because the time-skipping test
+ * server's `describe()` never reports a pending workflow task, and an update sent while one runs (e.g. the one that
+ * continues as new) can hang on that server.
+ */
 export async function settle(
-  handle: { describe(): Promise<{ status: { name: string }; raw: { pendingActivities?: unknown[] | null; pendingWorkflowTask?: unknown } }> },
+  handle: {
+    describe(): Promise<{ status: { name: string }; raw: { pendingActivities?: unknown[] | null; pendingWorkflowTask?: unknown } }>;
+    fetchHistory(): Promise<{ events?: Array<{ eventType?: unknown }> | null }>;
+  },
   timeoutMs = 15_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const taskPending = new Set<unknown>([
+    temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED,
+    temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+  ]);
   for (;;) {
     const d = await handle.describe();
-    if (d.status.name !== 'RUNNING' || ((d.raw.pendingActivities ?? []).length === 0 && !d.raw.pendingWorkflowTask)) return;
-    if (Date.now() > deadline) throw new Error(`activities still pending after ${timeoutMs} ms`);
+    // A run that just continued as new is not the end: wait for its successor.
+    if (d.status.name !== 'RUNNING' && d.status.name !== 'CONTINUED_AS_NEW') return;
+    if (d.status.name === 'RUNNING' && (d.raw.pendingActivities ?? []).length === 0 && !d.raw.pendingWorkflowTask) {
+      const events = (await handle.fetchHistory()).events ?? [];
+      if (!taskPending.has(events.at(-1)?.eventType)) return;
+    }
+    if (Date.now() > deadline) throw new Error(`the workflow is still busy after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
