@@ -130,7 +130,7 @@ export function createApp(opts: AppOptions): express.Express {
 
   const perMinute = opts.rateLimitPerMinute ?? 600;
   const tooMany: RequestHandler = (_req, res, next) => {
-    next(new ProblemError('too-many-requests', `more than ${perMinute} requests a minute from this client; try again after ${res.get('retry-after') ?? 60} s`));
+    next(new ProblemError('too-many-requests', `too many requests a minute from this client; try again after ${res.get('retry-after') ?? 60} s`));
   };
   // Before authentication, per address (generous: a municipality's case system may sit behind one address);
   // after it, per token subject and municipality.
