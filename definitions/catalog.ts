@@ -81,6 +81,12 @@ export interface DefinitionCatalogOptions {
   taskQueue: string;
   /** The shipped definitions (`DefinitionRegistry.shipped`). */
   shipped: DefinitionRegistry;
+  /**
+   * How long a municipality's registered versions are reused before the catalog workflow is asked again, in
+   * milliseconds. Default 5 000. A registration through this catalog is seen at once; one through another API
+   * instance within this time.
+   */
+  cacheMs?: number;
 }
 
 /**
@@ -92,22 +98,35 @@ export class DefinitionCatalog {
   private readonly client: Client;
   private readonly taskQueue: string;
   private readonly shipped: DefinitionRegistry;
+  private readonly cacheMs: number;
+  /** Registered versions by municipality, with when they were read (each start of a trajectory needs them). */
+  private readonly cache = new Map<string, { at: number; records: Promise<RegisteredDefinition[]> }>();
 
   /** @param options the Temporal client, the task queue of the catalog workflows and the shipped definitions */
-  constructor({ client, taskQueue, shipped }: DefinitionCatalogOptions) {
+  constructor({ client, taskQueue, shipped, cacheMs }: DefinitionCatalogOptions) {
     this.client = client;
     this.taskQueue = taskQueue;
     this.shipped = shipped;
+    this.cacheMs = cacheMs ?? 5_000;
   }
 
-  /** The municipality's registered versions (one query); none when its catalog workflow does not exist yet. */
-  private async registered(municipality: string): Promise<RegisteredDefinition[]> {
-    try {
-      return await this.client.workflow.getHandle(catalogWorkflowId(municipality)).query(listDefinitionsQuery);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return [];
-      throw err;
-    }
+  /**
+   * The municipality's registered versions (one query, reused for {@link DefinitionCatalogOptions.cacheMs}); none
+   * when its catalog workflow does not exist yet.
+   */
+  private registered(municipality: string): Promise<RegisteredDefinition[]> {
+    const cached = this.cache.get(municipality);
+    if (cached && Date.now() - cached.at < this.cacheMs) return cached.records;
+    const records = this.client.workflow
+      .getHandle(catalogWorkflowId(municipality))
+      .query(listDefinitionsQuery)
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return [];
+        this.cache.delete(municipality); // a failure is not kept
+        throw err;
+      });
+    this.cache.set(municipality, { at: Date.now(), records });
+    return records;
   }
 
   /** Every version of every definition for the municipality, by id, then version ascending. */
@@ -197,6 +216,7 @@ export class DefinitionCatalog {
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
         }),
       });
+      this.cache.delete(municipality);
       return { ...record, source: 'registered' };
     } catch (err) {
       const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;

@@ -70,6 +70,21 @@ async function historyLength(workflowId: string): Promise<number> {
 }
 
 describe('definition catalog', () => {
+  it('reuses what it read for a moment; its own registration it sees at once, another instance\'s after cacheMs', async () => {
+    const gm = municipality();
+    const taskQueue = uniqueId('catalog');
+    await withWorker(taskQueue, async (registrar) => {
+      const reader = new DefinitionCatalog({ client: env.client, taskQueue, shipped, cacheMs: 300 });
+      expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1]);
+      expect(await registrar.versionsOf(gm, 'gezinstraject')).toEqual([1]);
+      await registrar.register(gm, gezinstrajectVersion(2, 7), 'beheerder-1');
+      expect(await registrar.versionsOf(gm, 'gezinstraject')).toEqual([1, 2]); // its own: at once
+      expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1]); // read a moment ago: reused
+      await new Promise((r) => setTimeout(r, 350));
+      expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1, 2]);
+    });
+  });
+
   it('gives a municipality that registered nothing the shipped definitions, without starting a workflow', async () => {
     const gm = municipality();
     await withWorker(uniqueId('catalog'), async (catalog) => {
