@@ -1,0 +1,81 @@
+/**
+ * The production entry points as an operator runs them against an external Temporal server (a dev server here):
+ * `npm run worker` runs trajectories and serves its metrics on WAAKVLAM_METRICS_PORT; `npm run api` refuses to start
+ * without a key to verify tokens.
+ */
+import { resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { validateDefinition } from '../definitions/validate.js';
+import { getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
+import { freePort, startNpm, type StartedProcess } from './helpers/process.js';
+import { createDevServerEnv, uniqueId } from './helpers/temporal.js';
+
+const root = resolve(import.meta.dirname, '..');
+let env: TestWorkflowEnvironment;
+const running: StartedProcess[] = [];
+
+beforeAll(async () => {
+  env = await createDevServerEnv();
+});
+afterAll(async () => {
+  for (const p of running) await p.interrupt(5_000);
+  await env?.teardown();
+});
+
+describe('production entry points', () => {
+  it('npm run worker runs trajectories and serves the escalations it raised as Prometheus metrics', { timeout: 120_000 }, async () => {
+    const taskQueue = uniqueId('worker');
+    const metricsPort = await freePort();
+    const worker = startNpm('worker', { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, WAAKVLAM_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' }, root);
+    running.push(worker);
+    await worker.waitFor('worker running');
+
+    const definition = validateDefinition(
+      {
+        id: 'snel',
+        version: 1,
+        name: 'Snel',
+        roles: [{ id: 'regisseur', name: 'Regisseur' }],
+        escalationPolicies: { direct: { levels: [{ role: 'owner', after: 'PT0S' }] } },
+        defaultEscalationPolicy: 'direct',
+        phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due: 'PT1S', next: 'e' }, { id: 'e', type: 'end' }] }],
+      },
+      { activities: [] },
+    );
+    if (!definition.ok) throw new Error(JSON.stringify(definition.problems));
+    const handle = await env.client.workflow.start(trajectoryWorkflow, {
+      workflowId: uniqueId('GM0599-WORKER'),
+      taskQueue,
+      args: [{ caseRef: 'WORKER-1', municipality: 'GM0599', definition: definition.definition }],
+    });
+    let escalations = 0;
+    for (let i = 0; i < 100 && escalations === 0; i++) {
+      await new Promise((r) => setTimeout(r, 150));
+      escalations = (await handle.query(getStateQuery)).escalations.length;
+    }
+    expect(escalations).toBe(1);
+
+    let text = '';
+    for (let i = 0; i < 50 && !text.includes('level="0"'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics?scrape=1`)).text();
+    }
+    expect(text).toMatch(/waakvlam_escalations_raised_total\{level="0",municipality="GM0599"\} 1/);
+    expect(text).toMatch(/process_cpu_user_seconds_total/);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/other`)).status).toBe(404);
+
+    const exit = await worker.interrupt();
+    expect(exit.code === 0 || exit.signal === 'SIGINT').toBe(true);
+    expect(worker.output()).toContain('worker stopped');
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+  });
+
+  it('npm run api refuses to start without a key to verify tokens, naming the variables', async () => {
+    const api = startNpm('api', { ...process.env, TEMPORAL_ADDRESS: env.address, PORT: String(await freePort()), WAAKVLAM_JWT_SECRET: '', WAAKVLAM_JWKS_URL: '' }, root);
+    running.push(api);
+    const exit = await new Promise<number | null>((resolve) => api.child.once('exit', (code) => resolve(code)));
+    expect(exit).toBe(1);
+    expect(api.output()).toMatch(/WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL: required for a standalone API/);
+  });
+});
