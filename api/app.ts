@@ -14,7 +14,8 @@ import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { ACTIVITY_NAMES } from '../activities/index.js';
 import { DefinitionCatalog } from '../definitions/catalog.js';
-import type { DefinitionRegistry } from '../definitions/registry.js';
+import { DefinitionRegistry } from '../definitions/registry.js';
+import type { Config } from '../worker/config.js';
 import type { Authenticator, Principal } from './auth.js';
 import { renderDocs } from './docs.js';
 import { createMetrics, type Metrics } from './metrics.js';
@@ -49,6 +50,19 @@ export interface AppOptions {
    * before authentication). Default `false` (the socket's address).
    */
   trustProxy?: boolean | number | string;
+}
+
+/**
+ * The options both entry points (`npm start`, `npm run api`) take from the configuration: the shipped definitions,
+ * the task queue, the rate limit and the trusted proxies. They add the client, logger, token verifier and metrics.
+ */
+export function configuredAppOptions(config: Pick<Config, 'api' | 'temporal'>) {
+  return {
+    definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }),
+    taskQueue: config.temporal.taskQueue,
+    rateLimitPerMinute: config.api.rateLimitPerMinute,
+    ...(config.api.trustProxy !== undefined ? { trustProxy: config.api.trustProxy } : {}),
+  } satisfies Partial<AppOptions>;
 }
 
 /** Log text without case references: a trajectory id keeps its municipality, the case reference is dropped. */

@@ -5,10 +5,8 @@
 import { loadConfig, ConfigError } from '../worker/config.js';
 import { connectClient } from '../worker/connection.js';
 import { createLogger } from '../worker/logger.js';
-import { createApp } from './app.js';
+import { configuredAppOptions, createApp } from './app.js';
 import { createAuthenticator } from './auth.js';
-import { DefinitionRegistry } from '../definitions/registry.js';
-import { ACTIVITY_NAMES } from '../activities/index.js';
 import { closeServer, listen } from './listen.js';
 
 async function main(): Promise<void> {
@@ -16,21 +14,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel, 'waakvlam-api');
   const address = config.temporal.address;
   if (!address) throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: required for a standalone API');
-  const { client, connection } = await connectClient({ ...config.temporal, address });
   if (!config.api.auth) {
     throw new ConfigError(
       'invalid configuration:\n  WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL: required for a standalone API (only `npm start` runs with the local development key)',
     );
   }
-  const app = createApp({
-    client,
-    definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }),
-    taskQueue: config.temporal.taskQueue,
-    logger,
-    authenticate: createAuthenticator(config.api.auth),
-    rateLimitPerMinute: config.api.rateLimitPerMinute,
-    ...(config.api.trustProxy !== undefined ? { trustProxy: config.api.trustProxy } : {}),
-  });
+  const { client, connection } = await connectClient({ ...config.temporal, address });
+  const app = createApp({ ...configuredAppOptions(config), client, logger, authenticate: createAuthenticator(config.api.auth) });
   const server = await listen(app, config.api.port, config.api.host);
   logger.info({ port: config.api.port, host: config.api.host }, 'API listening');
   const stop = () => {

@@ -1,23 +1,33 @@
 /**
  * Re-opening a closed trajectory from the client side: a closed workflow cannot take updates, so the trajectory's
  * next run is started under the same workflow id, carrying the closed run's input and engine state (its whole
- * history: steps, escalations, events, phase history) and the re-opening, which the new run applies first.
+ * history: steps, escalations, events, phase history) and the re-opening, which the new run applies first. A closed
+ * trajectory whose run has not ended yet (still delivering notifications) re-opens in that run, by update.
  */
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Definition } from '../definitions/schema.js';
 import { didYouMean } from '../definitions/validate.js';
 import { EngineRejection, TrajectoryEngine } from '../workflows/engine.js';
-import { getSnapshotQuery, getStateQuery, reopenUpdate, trajectoryWorkflow } from '../workflows/trajectory.js';
+import { getSnapshotQuery, reopenUpdate, trajectoryWorkflow } from '../workflows/trajectory.js';
 
-/** A re-opening refused; nothing was changed. `type` is stable for API mapping (as the engine's rejections). */
+/**
+ * A re-opening refused; nothing was changed. `type` is stable for API mapping (as the engine's rejections); `field`
+ * names the request field at fault, when one is.
+ */
 export class ReopenError extends Error {
   override name = 'ReopenError';
   constructor(
     readonly type: 'TrajectoryOpen' | 'InvalidRequest',
     message: string,
+    readonly field?: 'phase',
   ) {
     super(message);
   }
+}
+
+/** The engine's refusal (in this process or in the workflow) as a ReopenError. */
+function refused(type: string | undefined, message: string): ReopenError {
+  return new ReopenError(type === 'TrajectoryOpen' ? 'TrajectoryOpen' : 'InvalidRequest', message);
 }
 
 export interface ReopenOptions {
@@ -40,37 +50,37 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
   const { workflowId, taskQueue, phase, reason, by } = opts;
   const description = await client.workflow.getHandle(workflowId).describe(); // WorkflowNotFoundError as is
   const status = description.status.name;
+  if (status !== 'RUNNING' && status !== 'COMPLETED') {
+    throw new ReopenError('InvalidRequest', `the trajectory ended as ${status}; only a closed trajectory can be re-opened`);
+  }
+  const handle = client.workflow.getHandle(workflowId, description.runId);
+  const snapshot = await handle.query(getSnapshotQuery);
+  if (snapshot.state.status === 'open') throw new ReopenError('TrajectoryOpen', 'the trajectory is open');
+  const definition = snapshot.input.definition;
+  checkPhase(phase, definition);
+  const request = { ...(phase !== undefined ? { phase } : {}), reason, by };
+
   if (status === 'RUNNING') {
     // Closed, but the run still delivers its last notifications (a receiver may be down for days): the run itself
     // re-opens, by update. Should the run end meanwhile, the trajectory is re-opened as a new run after all.
-    const handle = client.workflow.getHandle(workflowId, description.runId);
-    const state = await handle.query(getStateQuery);
-    if (state.status === 'open') throw new ReopenError('TrajectoryOpen', 'the trajectory is open');
-    checkPhase(phase, (await handle.query(getSnapshotQuery)).input.definition);
     try {
-      await handle.executeUpdate(reopenUpdate, { args: [{ ...(phase !== undefined ? { phase } : {}), reason, by }] });
+      await handle.executeUpdate(reopenUpdate, { args: [request] });
       return { runId: description.runId };
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) {
         const cause = err.cause as { type?: string; message?: string } | undefined;
-        throw new ReopenError(cause?.type === 'TrajectoryOpen' ? 'TrajectoryOpen' : 'InvalidRequest', cause?.message ?? err.message);
+        throw refused(cause?.type, cause?.message ?? err.message);
       }
       if (!(err instanceof WorkflowNotFoundError)) throw err; // else: the run has just ended
       return reopenTrajectory(client, opts);
     }
   }
-  if (status !== 'COMPLETED') {
-    throw new ReopenError('InvalidRequest', `the trajectory ended as ${status}; only a closed trajectory can be re-opened`);
-  }
 
-  const snapshot = await client.workflow.getHandle(workflowId, description.runId).query(getSnapshotQuery);
-  const definition = snapshot.input.definition;
-  checkPhase(phase, definition);
   // The same engine, run dry on a copy, refuses what the new run would (no reason, every phase skipped…).
   try {
     new TrajectoryEngine(definition, structuredClone(snapshot.state)).reopen(phase, reason, by, Date.now(), true);
   } catch (err) {
-    if (err instanceof EngineRejection) throw new ReopenError(err.type === 'TrajectoryOpen' ? 'TrajectoryOpen' : 'InvalidRequest', err.message);
+    if (err instanceof EngineRejection) throw refused(err.type, err.message);
     throw err;
   }
 
@@ -88,7 +98,7 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
           runs: snapshot.runs + 1,
           // A new run has no history to replay: it takes revision 3, as continue-as-new does.
           recipientsByActivity: true,
-          reopen: { ...(phase !== undefined ? { phase } : {}), reason, by },
+          reopen: request,
         },
       ],
     });
@@ -104,6 +114,6 @@ function checkPhase(phase: string | undefined, definition: Definition): void {
   const phases = definition.phases.map((p) => p.id);
   if (phase !== undefined && !phases.includes(phase)) {
     const suggestion = didYouMean(phase, phases);
-    throw new ReopenError('InvalidRequest', `unknown phase "${phase}"; phases: ${phases.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`);
+    throw new ReopenError('InvalidRequest', `unknown phase "${phase}"; phases: ${phases.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, 'phase');
   }
 }

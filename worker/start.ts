@@ -15,11 +15,9 @@ import { startDevServer, type RunningDevServer } from './dev-server.js';
 import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { activityDepsFrom, createWorker } from './worker.js';
-import { createApp } from '../api/app.js';
+import { configuredAppOptions, createApp } from '../api/app.js';
 import { createAuthenticator, DEV_SECRET } from '../api/auth.js';
 import { createMetrics } from '../api/metrics.js';
-import { DefinitionRegistry } from '../definitions/registry.js';
-import { ACTIVITY_NAMES } from '../activities/index.js';
 import { closeServer, listen } from '../api/listen.js';
 
 async function main(): Promise<void> {
@@ -87,16 +85,7 @@ async function main(): Promise<void> {
 
   const devKey = !config.api.auth;
   if (devKey) logger.warn('authentication uses the PUBLIC local development key: never expose this API; set WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL');
-  const app = createApp({
-    client,
-    definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }),
-    taskQueue: temporal.taskQueue,
-    logger,
-    authenticate: createAuthenticator(config.api.auth ?? { secret: DEV_SECRET }),
-    metrics,
-    rateLimitPerMinute: config.api.rateLimitPerMinute,
-    ...(config.api.trustProxy !== undefined ? { trustProxy: config.api.trustProxy } : {}),
-  });
+  const app = createApp({ ...configuredAppOptions(config), client, logger, authenticate: createAuthenticator(config.api.auth ?? { secret: DEV_SECRET }), metrics });
   // With the public development key, the API is reachable from this machine only, whatever HOST says.
   const host = devKey ? '127.0.0.1' : config.api.host;
   if (devKey && config.api.host !== '127.0.0.1') logger.warn({ host: config.api.host }, 'the development key is in use: listening on 127.0.0.1 only');

@@ -144,6 +144,11 @@ export type ClosedStepView = Omit<ClosedStep, 'openedAt' | 'dueAt' | 'closedAt' 
   reschedules?: Array<{ at: string; from: string; to: string; reason: string; by: string }>;
 };
 
+/** A step's deadline changes with ISO 8601 times (open and closed steps alike). */
+function reschedulesView(reschedules: NonNullable<OpenStep['reschedules']>) {
+  return reschedules.map((r) => ({ ...r, at: iso(r.at), from: iso(r.from), to: iso(r.to) }));
+}
+
 /** The view of a closed step (pure: the API uses it for the answer to a completion too). */
 export function closedStepView({ ladder: _ladder, paused: _paused, reschedules, ...c }: ClosedStep): ClosedStepView {
   return {
@@ -151,7 +156,7 @@ export function closedStepView({ ladder: _ladder, paused: _paused, reschedules, 
     openedAt: iso(c.openedAt),
     dueAt: iso(c.dueAt),
     closedAt: iso(c.closedAt),
-    ...(reschedules ? { reschedules: reschedules.map((r) => ({ ...r, at: iso(r.at), from: iso(r.from), to: iso(r.to) })) } : {}),
+    ...(reschedules ? { reschedules: reschedulesView(reschedules) } : {}),
   };
 }
 
@@ -267,7 +272,7 @@ function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): T
       dueAt: iso(o.dueAt),
       ...(ladder?.nextAt !== undefined ? { nextEscalation: { level: ladder.level, at: iso(ladder.nextAt) } } : {}),
       ...(paused ? { paused: { since: iso(paused.at), reason: paused.reason, by: paused.by } } : {}),
-      ...(reschedules ? { reschedules: reschedules.map((r) => ({ ...r, at: iso(r.at), from: iso(r.from), to: iso(r.to) })) } : {}),
+      ...(reschedules ? { reschedules: reschedulesView(reschedules) } : {}),
     })),
     completedSteps: s.closedSteps.filter((c) => c.outcome === 'completed').map(closedStepView),
     cancelledSteps: s.closedSteps.filter((c) => c.outcome === 'cancelled').length,

@@ -4,7 +4,7 @@
  * before it touches history, or a signal) and records the token's subject as who acted.
  */
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
 import {
   closedStepView,
   closeUpdate,
@@ -15,6 +15,7 @@ import {
   rescheduleUpdate,
   resumeUpdate,
   trajectoryWorkflow,
+  type TrajectoryView,
 } from '../../workflows/trajectory.js';
 import { CASE_REF, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
 import { didYouMean } from '../../definitions/validate.js';
@@ -50,23 +51,19 @@ const ACTORS = ['case-system'] as const;
 const CLOCK_KEEPERS = ['case-system', 'operator'] as const;
 
 /** The state as the API shows it: the query's view plus how long each step has been open, as of now. */
-function present(id: string, state: Awaited<ReturnType<typeof queryState>>) {
+function present(id: string, state: TrajectoryView) {
   const now = Date.now();
   const openSteps = state.openSteps.map((s) => ({ ...s, openForSeconds: Math.max(0, Math.round((now - Date.parse(s.openedAt)) / 1000)) }));
   return { id, ...state, openSteps };
 }
 
-function queryState(s: Services, id: string) {
-  return s.client.workflow.getHandle(id).query(getStateQuery);
-}
-
 export function trajectoryRoutes(s: Services): RouteSpec[] {
   const { client, taskQueue, catalog, metrics } = s;
 
-  /** Runs an update on one of the caller's trajectories and answers with its new state. */
-  const act = async (id: string, run: () => Promise<unknown>) => {
+  /** Calls Temporal about one of the caller's trajectories; its errors become problems (404, 409, 422). */
+  const call = async <T>(id: string, run: (handle: WorkflowHandle<typeof trajectoryWorkflow>) => Promise<T>): Promise<T> => {
     try {
-      return present(id, (await run()) as Awaited<ReturnType<typeof queryState>>);
+      return await run(client.workflow.getHandle(id));
     } catch (err) {
       return translateTemporalError(client, err, id);
     }
@@ -208,11 +205,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The state.', schema: TrajectoryState } },
       handler: async ({ principal, params, res }) => {
         const id = ownTrajectory(principal, params.id);
-        try {
-          res.json(present(id, await queryState(s, id)));
-        } catch (err) {
-          await translateTemporalError(client, err, id);
-        }
+        res.json(present(id, await call(id, (h) => h.query(getStateQuery))));
       },
     }),
 
@@ -229,12 +222,8 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The closed step.', schema: ClosedStepView } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        try {
-          const args = { stepId: params.stepId, completedBy: principal.subject, ...(body.output ? { output: body.output } : {}) };
-          res.json(closedStepView(await client.workflow.getHandle(id).executeUpdate(completeStepUpdate, { args: [args] })));
-        } catch (err) {
-          await translateTemporalError(client, err, id);
-        }
+        const args = { stepId: params.stepId, completedBy: principal.subject, ...(body.output ? { output: body.output } : {}) };
+        res.json(closedStepView(await call(id, (h) => h.executeUpdate(completeStepUpdate, { args: [args] }))));
       },
     }),
 
@@ -251,27 +240,17 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 202: { description: 'Accepted.', schema: EventAccepted } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        const handle = client.workflow.getHandle(id);
-        let known: string[];
-        try {
-          const state = await handle.query(getStateQuery);
-          if (state.status === 'closed') throw new ProblemError('conflict', `trajectory ${id} is closed`);
-          known = (await catalog.get(principal.municipality, state.definition.id, state.definition.version))?.events.map((e) => e.id) ?? [];
-        } catch (err) {
-          if (err instanceof ProblemError) throw err;
-          return translateTemporalError(client, err, id);
-        }
+        const state = await call(id, (h) => h.query(getStateQuery));
+        if (state.status === 'closed') throw new ProblemError('conflict', `trajectory ${id} is closed`);
+        const known = (await catalog.get(principal.municipality, state.definition.id, state.definition.version))?.events.map((e) => e.id) ?? [];
         if (!known.includes(body.event)) {
           const suggestion = didYouMean(body.event, known);
           throw new ProblemError('invalid-request', 'the request body is invalid', {
             errors: [{ path: '/body/event', message: `unknown event "${body.event}"; known: ${known.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}` }],
           });
         }
-        try {
-          await handle.signal(reportEventSignal, { event: body.event, ...(body.payload !== undefined ? { payload: body.payload } : {}), reportedBy: principal.subject });
-        } catch (err) {
-          await translateTemporalError(client, err, id);
-        }
+        const event = { event: body.event, ...(body.payload !== undefined ? { payload: body.payload } : {}), reportedBy: principal.subject };
+        await call(id, (h) => h.signal(reportEventSignal, event));
         res.status(202).json({ accepted: true, event: body.event });
       },
     }),
@@ -289,7 +268,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        res.json(await act(id, () => client.workflow.getHandle(id).executeUpdate(pauseUpdate, { args: [{ ...body, by: principal.subject }] })));
+        res.json(present(id, await call(id, (h) => h.executeUpdate(pauseUpdate, { args: [{ ...body, by: principal.subject }] }))));
       },
     }),
 
@@ -306,7 +285,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        res.json(await act(id, () => client.workflow.getHandle(id).executeUpdate(resumeUpdate, { args: [{ ...body, by: principal.subject }] })));
+        res.json(present(id, await call(id, (h) => h.executeUpdate(resumeUpdate, { args: [{ ...body, by: principal.subject }] }))));
       },
     }),
 
@@ -324,7 +303,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
         const args = { stepId: params.stepId, dueAt: body.dueAt, reason: body.reason, by: principal.subject };
-        res.json(await act(id, () => client.workflow.getHandle(id).executeUpdate(rescheduleUpdate, { args: [args] })));
+        res.json(present(id, await call(id, (h) => h.executeUpdate(rescheduleUpdate, { args: [args] }))));
       },
     }),
 
@@ -341,7 +320,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The closed state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        res.json(await act(id, () => client.workflow.getHandle(id).executeUpdate(closeUpdate, { args: [{ reason: body.reason, closedBy: principal.subject }] })));
+        res.json(present(id, await call(id, (h) => h.executeUpdate(closeUpdate, { args: [{ reason: body.reason, closedBy: principal.subject }] }))));
       },
     }),
 
@@ -364,18 +343,14 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         } catch (err) {
           if (err instanceof ReopenError) {
             if (err.type === 'TrajectoryOpen') throw new ProblemError('conflict', err.message);
-            if (body.phase && err.message.startsWith('unknown phase')) {
+            if (err.field === 'phase') {
               throw new ProblemError('invalid-request', 'the request body is invalid', { errors: [{ path: '/body/phase', message: err.message }] });
             }
             throw new ProblemError('unprocessable', err.message);
           }
           await translateTemporalError(client, err, id);
         }
-        try {
-          res.json(present(id, await queryState(s, id)));
-        } catch (err) {
-          await translateTemporalError(client, err, id);
-        }
+        res.json(present(id, await call(id, (h) => h.query(getStateQuery))));
       },
     }),
   ];
