@@ -20,6 +20,7 @@ import type { Authenticator, Principal } from './auth.js';
 import { renderDocs } from './docs.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { buildOpenApi } from './openapi.js';
+import { BODY_LIMITS, jsonProblems } from './json-limits.js';
 import { fieldErrors, notFoundHandler, problemHandler, ProblemError } from './problem.js';
 import type { RouteSpec } from './route.js';
 import { definitionRoutes } from './routes/definitions.js';
@@ -146,9 +147,12 @@ export function createApp(opts: AppOptions): express.Express {
   const tooMany: RequestHandler = (_req, res, next) => {
     next(new ProblemError('too-many-requests', `too many requests a minute from this client; try again after ${res.get('retry-after') ?? 60} s`));
   };
-  // Before authentication, per address (generous: a municipality's case system may sit behind one address);
-  // after it, per token subject and municipality.
-  const byAddress = rateLimit({ windowMs: 60_000, limit: perMinute * 10, standardHeaders: 'draft-8', legacyHeaders: false, handler: tooMany });
+  // Public routes (health, documentation), per address: readiness asks Temporal, so it must not be free to flood.
+  const publicByAddress = rateLimit({ windowMs: 60_000, limit: perMinute * 10, standardHeaders: 'draft-8', legacyHeaders: false, handler: tooMany });
+  // Refused tokens, per address (generous: a municipality's case system may sit behind one address). Only
+  // refusals count, and only refusals are stopped: a valid token from a busy address is never locked out; it
+  // meets the limit per token subject and municipality below.
+  const refusedByAddress = new AddressCounter(60_000, perMinute * 10);
   const byClient = rateLimit({
     windowMs: 60_000,
     limit: perMinute,
@@ -158,27 +162,65 @@ export function createApp(opts: AppOptions): express.Express {
     handler: tooMany,
   });
 
-  const authenticate: RequestHandler = async (req, _res, next) => {
-    req.principal = await opts.authenticate(req.get('authorization'));
+  const authenticate: RequestHandler = async (req, res, next) => {
+    try {
+      req.principal = await opts.authenticate(req.get('authorization'));
+    } catch (err) {
+      if (!(err instanceof ProblemError) || err.problemType !== 'unauthorized') throw err;
+      const retryAfter = refusedByAddress.count(req.ip ?? 'unknown');
+      if (retryAfter !== undefined) {
+        res.set('retry-after', String(retryAfter));
+        throw new ProblemError('too-many-requests', `too many refused tokens a minute from this address; try again after ${retryAfter} s`);
+      }
+      throw err;
+    }
     next();
   };
   const requireJson: RequestHandler = (req, _res, next) => {
     if (!req.is('application/json')) return next(new ProblemError('unsupported-media-type', 'send the body as application/json'));
     next();
   };
+  // Every JSON body, bounded before any schema copies it: depth, sizes, and no `__proto__` key.
+  const boundedJson: RequestHandler = (req, _res, next) => {
+    const problems = jsonProblems(req.body, BODY_LIMITS);
+    if (problems.length) {
+      return next(new ProblemError('invalid-request', 'the request body is invalid', { errors: problems.map((p) => ({ path: pointer(['body', ...p.path]), message: p.message })) }));
+    }
+    next();
+  };
+
+  // A known path with a method it does not serve: 405 with the methods it does. Mounted before the routes, static
+  // paths first, so that `GET /v1/definitions/validate` is a 405 and not `GET /v1/definitions/:definitionId`.
+  const methods = new Map<string, Set<string>>();
+  for (const r of routes) methods.set(r.path, (methods.get(r.path) ?? new Set()).add(r.method.toUpperCase()));
+  for (const [path, allowed] of [...methods].sort(([a], [b]) => Number(a.includes(':')) - Number(b.includes(':')))) {
+    if (allowed.has('GET')) allowed.add('HEAD');
+    const allow = [...allowed].sort().join(', ');
+    const methodNotAllowed: RequestHandler = (req, res, next) => {
+      // The first (most specific) known path that matches decides.
+      if (res.locals.knownPath) return next();
+      res.locals.knownPath = path;
+      if (allowed.has(req.method)) return next();
+      res.set('allow', allow);
+      next(new ProblemError('method-not-allowed', `${req.method} is not allowed here; allowed: ${allow}`));
+    };
+    app.all(path, methodNotAllowed);
+  }
 
   for (const r of routes) {
     const chain: RequestHandler[] = [];
     if (r.roles !== 'public') {
       const roles = r.roles;
-      chain.push(byAddress, authenticate, byClient, (req, _res, next) => {
+      chain.push(authenticate, byClient, (req, _res, next) => {
         if (!roles.includes(req.principal!.role)) {
           return next(new ProblemError('forbidden', `the role ${req.principal!.role} may not ${r.summary.toLowerCase()} (allowed: ${roles.join(', ')})`));
         }
         next();
       });
+    } else {
+      chain.push(publicByAddress);
     }
-    if (r.body) chain.push(requireJson, express.json({ limit: r.bodyLimit ?? opts.bodyLimit ?? '100kb', strict: true }));
+    if (r.body) chain.push(requireJson, express.json({ limit: r.bodyLimit ?? opts.bodyLimit ?? '100kb', strict: true }), boundedJson);
     chain.push(async (req: Request, res) => {
       const params = r.params ? parse(r.params, req.params, 'params') : undefined;
       const query = parse(r.query ?? NO_QUERY, req.query, 'query'); // unknown query parameters are refused too
@@ -199,20 +241,6 @@ export function createApp(opts: AppOptions): express.Express {
     app[r.method](r.path, ...chain);
   }
 
-  // A known path with a method it does not serve: 405 with the methods it does (after the routes, which match first).
-  const methods = new Map<string, Set<string>>();
-  for (const r of routes) methods.set(r.path, (methods.get(r.path) ?? new Set()).add(r.method.toUpperCase()));
-  // Static paths first: `/v1/definitions/validate` must not fall to `/v1/definitions/:definitionId`'s answer.
-  for (const [path, allowed] of [...methods].sort(([a], [b]) => Number(a.includes(':')) - Number(b.includes(':')))) {
-    if (allowed.has('GET')) allowed.add('HEAD');
-    const allow = [...allowed].sort().join(', ');
-    const methodNotAllowed: RequestHandler = (req, res, next) => {
-      res.set('allow', allow);
-      next(new ProblemError('method-not-allowed', `${req.method} is not allowed here; allowed: ${allow}`));
-    };
-    app.all(path, methodNotAllowed);
-  }
-
   app.use(notFoundHandler);
   // Unexpected errors: the request id to find the request, the error's kind and its message without case references.
   app.use(
@@ -222,4 +250,30 @@ export function createApp(opts: AppOptions): express.Express {
     }),
   );
   return app;
+}
+
+/** `['body', 'data', 'a/b']` → `/body/data/a~1b` (RFC 6901). */
+function pointer(path: Array<string | number>): string {
+  return path.map((k) => '/' + String(k).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+/**
+ * Counts events per address in fixed windows, forgetting addresses whose window has passed. `count` records one
+ * and answers, once an address is past the limit, in how many seconds its window ends.
+ */
+class AddressCounter {
+  private readonly windows = new Map<string, { until: number; count: number }>();
+  constructor(
+    private readonly windowMs: number,
+    private readonly limit: number,
+  ) {}
+
+  count(address: string): number | undefined {
+    const now = Date.now();
+    if (this.windows.size > 10_000) for (const [a, w] of this.windows) if (w.until <= now) this.windows.delete(a);
+    let w = this.windows.get(address);
+    if (!w || w.until <= now) this.windows.set(address, (w = { until: now + this.windowMs, count: 0 }));
+    w.count++;
+    return w.count > this.limit ? Math.ceil((w.until - now) / 1000) : undefined;
+  }
 }

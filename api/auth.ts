@@ -9,7 +9,8 @@
  *   resume, reschedule, register definitions) or `manager` (the escalation inbox, acknowledge, decide).
  * - `escalation_roles` (optional, managers): the ladder roles whose escalations the manager answers, e.g.
  *   `["teamleider"]`; without it, every role of the municipality.
- * - `exp` is required; `iss` and `aud` are checked when configured.
+ * - `exp` is required; `iss` and `aud` are checked when configured; a token issued (`iat`) or valid from (`nbf`)
+ *   later than now plus the clock tolerance (30 s) is refused.
  */
 import { createRemoteJWKSet, errors as joseErrors, jwtVerify, SignJWT, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
@@ -70,8 +71,10 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
     throw new Error('authentication needs a shared secret or a JWKS URL');
   }
   const unauthorized = (detail: string) => new ProblemError('unauthorized', detail);
+  const tolerance = config.clockToleranceSeconds ?? 30;
   return async (authorization) => {
-    const match = /^Bearer ([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)$/.exec(authorization ?? '');
+    // The scheme is case-insensitive (RFC 7235 §2.1): `Bearer`, `bearer` and `BEARER` alike.
+    const match = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)$/i.exec(authorization ?? '');
     if (!authorization) throw unauthorized('send a bearer token: Authorization: Bearer <jwt>');
     if (!match) throw unauthorized('the Authorization header is not a bearer JWT');
     let payload: unknown;
@@ -81,7 +84,7 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
         ...(config.issuer ? { issuer: config.issuer } : {}),
         ...(config.audience ? { audience: config.audience } : {}),
         requiredClaims: ['exp'],
-        clockTolerance: config.clockToleranceSeconds ?? 30,
+        clockTolerance: tolerance,
       }));
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthorized('the token has expired');
@@ -92,6 +95,12 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
       }
       if (err instanceof joseErrors.JOSEError) throw unauthorized('the token is not valid (signature, algorithm or format)');
       throw err;
+    }
+    // jose checks `iat` only against a maximum age; a token issued in the future (a wrong clock at the issuer, or a
+    // token minted to outlive a key rotation) is refused beyond the clock tolerance.
+    const iat = (payload as { iat?: unknown }).iat;
+    if (typeof iat === 'number' && iat > Date.now() / 1000 + tolerance) {
+      throw unauthorized(`the token's "iat" claim is in the future (more than ${tolerance} s after now)`);
     }
     const claims = Claims.safeParse(payload);
     if (!claims.success) {

@@ -2,6 +2,24 @@
  * Request and response shapes of the API: zod is the single source of types and validation.
  */
 import { z } from 'zod';
+import { FREE_FORM_LIMITS, jsonProblems } from './json-limits.js';
+
+const FREE_FORM_RULES = `at most ${FREE_FORM_LIMITS.depth} levels deep, ${FREE_FORM_LIMITS.entries} entries per object or array, strings of at most ${FREE_FORM_LIMITS.stringLength} characters, no "__proto__" key`;
+
+/**
+ * Free-form JSON from the case system, bounded ({@link FREE_FORM_LIMITS}): checked on the value as sent, before zod
+ * copies it (a copy would drop a `__proto__` key silently).
+ */
+function freeForm<S extends z.ZodType>(schema: S) {
+  return z
+    .preprocess((value, ctx) => {
+      for (const p of jsonProblems(value, FREE_FORM_LIMITS)) ctx.addIssue({ code: 'custom', message: p.message, path: p.path, input: value });
+      return value;
+    }, schema)
+    .meta({ description: `Free-form JSON: ${FREE_FORM_RULES}.` });
+}
+/** Free-form JSON object (trajectory data, a step's output). */
+const FreeFormObject = () => freeForm(z.record(z.string(), z.unknown()));
 
 /**
  * True when the string is nine digits passing the "elfproef", i.e. could be a BSN. The API refuses such values
@@ -14,6 +32,15 @@ export function looksLikeBsn(value: string): boolean {
   return sum % 11 === 0;
 }
 
+/**
+ * True when the text holds a group of exactly nine digits (not part of a longer run of digits) that passes the
+ * elfproef: `bsn-123456782`, `123456782-a` or `ZAAK123456782`. Such a group could be a BSN, so a case reference
+ * holding one is refused. Longer digit runs (`ZAAK-2026-0000000042`, as Open Zaak numbers zaken) are not BSNs.
+ */
+export function containsBsn(value: string): boolean {
+  return (value.match(/(?<!\d)\d{9}(?!\d)/g) ?? []).some((group) => group !== '000000000' && looksLikeBsn(group));
+}
+
 /** CBS municipality code, e.g. `GM0363` (Amsterdam). */
 export const MunicipalityCode = z.string().regex(/^GM\d{4}$/, 'must be a CBS municipality code such as GM0363');
 
@@ -23,7 +50,10 @@ export const CaseRef = z
   .min(1)
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may contain only letters, digits, ".", "_" and "-", starting with a letter or digit')
-  .refine((v) => !looksLikeBsn(v), 'looks like a BSN; send the case system\'s pseudonymous case reference instead');
+  .refine(
+    (v) => !containsBsn(v),
+    "holds nine digits that could be a BSN; send the case system's pseudonymous case reference (such as ZAAK-2026-0042), with no group of exactly nine digits passing the elfproef",
+  );
 
 export const DefinitionId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a lower-case definition id such as gezinstraject');
 
@@ -35,7 +65,7 @@ export const StartTrajectoryRequest = z.strictObject({
   /** A registered version; default the latest. */
   definitionVersion: z.number().int().min(1).optional(),
   /** Initial trajectory data (pseudonymous; e.g. `{ "dreigendeSchulden": true }`). */
-  data: z.record(z.string(), z.unknown()).optional(),
+  data: FreeFormObject().optional(),
 });
 export type StartTrajectoryRequest = z.infer<typeof StartTrajectoryRequest>;
 
@@ -53,12 +83,12 @@ export const ReopenTrajectoryRequest = z.strictObject({
 
 export const CompleteStepRequest = z.strictObject({
   /** Data the step produced, merged into the trajectory's data (e.g. `{ "veiligheid": "acuut" }`). */
-  output: z.record(z.string(), z.unknown()).optional(),
+  output: FreeFormObject().optional(),
 });
 
 export const ReportEventRequest = z.strictObject({
   event: z.string().min(1).max(64),
-  payload: z.unknown().optional(),
+  payload: freeForm(z.unknown()).optional(),
 });
 
 /** A step id: a node id, optionally `/key` (multi-instance) and `#n` (repeat). */
@@ -74,15 +104,31 @@ export function trajectoryId(municipality: string, caseRef: string): string {
 /** Free text that must say something (not only white space). */
 const Text = (max: number) => z.string().min(1).max(max).regex(/\S/, 'must not be blank');
 const Reason = Text(1000);
-/** An ISO 8601 date-time with offset, within the years 1970–2199 (a deadline, not a typo of year 10000). */
-const Instant = z.iso.datetime({ offset: true }).regex(/^(19[7-9]\d|2[01]\d\d)-/, 'must lie between 1970 and 2199');
+const EARLIEST = Date.UTC(1970, 0, 1);
+const LATEST = Date.UTC(2200, 0, 1);
+/**
+ * An ISO 8601 date-time with offset, denoting an instant within the years 1970–2199 UTC (a deadline, not a typo of
+ * year 10000): the instant counts, not the text, so `2199-12-31T23:59:59-12:00` (in 2200) is refused.
+ */
+const Instant = z.iso
+  .datetime({ offset: true })
+  .regex(/^(19[7-9]\d|2[01]\d\d)-/, 'must lie between 1970 and 2199') // in the document: what a client can check
+  .refine((v) => Date.parse(v) >= EARLIEST && Date.parse(v) < LATEST, 'must lie between 1970-01-01T00:00:00Z and 2199-12-31T23:59:59Z');
 
 export const AcknowledgeRequest = z.strictObject({});
 
 export const DecisionRequest = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('breakthrough'), budget: z.number().nonnegative().optional(), mandateHolder: z.string().min(1).max(128).optional(), reason: Reason }),
   z.strictObject({ type: z.literal('new-deadline'), dueAt: Instant, reason: Reason }),
-  z.strictObject({ type: z.literal('reassign'), owner: z.string().min(1).max(64), reason: Reason }),
+  z.strictObject({
+    type: z.literal('reassign'),
+    /** A role id of the trajectory's definition (a role or partner organisation), never a person's name. */
+    owner: z
+      .string()
+      .max(64)
+      .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'must be the id of a role of the trajectory\'s definition, e.g. "teamleider" or "woningcorporatie"'),
+    reason: Reason,
+  }),
   z.strictObject({ type: z.literal('instruction'), text: Text(2000), reason: Reason }),
 ]);
 

@@ -3,7 +3,7 @@
  * answers into problems and keep every municipality to its own trajectories.
  */
 import type { Logger } from 'pino';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { DefinitionCatalog } from '../definitions/catalog.js';
 import type { Principal } from './auth.js';
 import type { Metrics } from './metrics.js';
@@ -31,7 +31,7 @@ export function ownTrajectory(principal: Principal, id: string): string {
 
 /**
  * Maps Temporal errors to problems: no such workflow is a 404, an update on a finished trajectory a 409, a rejected
- * update a 409, 404 or 422 by its type. Anything else is rethrown (a 500).
+ * update a 409, 404 or 422 by its type, a call Temporal did not answer in time a 503. Anything else is rethrown (a 500).
  */
 export async function translateTemporalError(client: Client, err: unknown, id: string): Promise<never> {
   if (err instanceof WorkflowNotFoundError) {
@@ -52,5 +52,12 @@ export async function translateTemporalError(client: Client, err: unknown, id: s
     if (cause?.type === 'EscalationNotFound') throw new ProblemError('not-found', cause.message);
     throw new ProblemError('unprocessable', cause?.message ?? err.message);
   }
+  if (err instanceof ServiceError && isGrpcServiceError(err.cause) && TEMPORARY.has(err.cause.code)) {
+    // Temporal (or the worker a query needs) did not answer in time: the caller may try again, nothing changed.
+    throw new ProblemError('service-unavailable', `Temporal did not answer about trajectory ${id} in time; try again`);
+  }
   throw err;
 }
+
+/** gRPC status codes of a Temporal call that may succeed when tried again: DEADLINE_EXCEEDED, UNAVAILABLE. */
+const TEMPORARY = new Set([4, 14]);

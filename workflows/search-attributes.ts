@@ -15,8 +15,10 @@ export const CASE_REF = defineSearchAttributeKey('WaakvlamCaseRef', SearchAttrib
 export const DEFINITION_ID = defineSearchAttributeKey('WaakvlamDefinitionId', SearchAttributeType.KEYWORD);
 /** Version of that definition, pinned at start. */
 export const DEFINITION_VERSION = defineSearchAttributeKey('WaakvlamDefinitionVersion', SearchAttributeType.INT);
-/** Current phase id, e.g. `veiligheid`. */
+/** Current phase id, e.g. `veiligheid`; {@link CLOSED_PHASE} once the trajectory is closed. */
 export const PHASE = defineSearchAttributeKey('WaakvlamPhase', SearchAttributeType.KEYWORD);
+/** The value of {@link PHASE} of a closed trajectory. */
+export const CLOSED_PHASE = 'afgesloten';
 /** Number of open steps. */
 export const OPEN_STEPS = defineSearchAttributeKey('WaakvlamOpenSteps', SearchAttributeType.INT);
 /** Earliest due date among the open steps; absent when nothing is open. */

@@ -38,7 +38,7 @@ import {
   type PhaseEntry,
   type Reopening,
 } from './engine.js';
-import { CASE_REF, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from './search-attributes.js';
+import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from './search-attributes.js';
 
 /** What a trajectory is started with. Pseudonymous references only: no names, no BSN. */
 export interface TrajectoryInput {
@@ -421,7 +421,7 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
       [CASE_REF.name]: input.caseRef,
       [DEFINITION_ID.name]: input.definition.id,
       [DEFINITION_VERSION.name]: input.definition.version,
-      [PHASE.name]: engine.state.phase ?? 'afgesloten',
+      [PHASE.name]: engine.state.phase ?? CLOSED_PHASE,
       [OPEN_STEPS.name]: engine.state.openSteps.length,
       [NEXT_DEADLINE.name]: deadline ?? null,
       // 0: nothing escalated; n: the highest open escalation is at ladder level n - 1.

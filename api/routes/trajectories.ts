@@ -17,7 +17,7 @@ import {
   trajectoryWorkflow,
   type TrajectoryView,
 } from '../../workflows/trajectory.js';
-import { CASE_REF, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
+import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
 import { didYouMean } from '../../definitions/validate.js';
 import { reopenTrajectory, ReopenError } from '../../worker/reopen.js';
 import { ProblemError } from '../problem.js';
@@ -68,6 +68,41 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       return translateTemporalError(client, err, id);
     }
   };
+
+  /**
+   * A trajectory's state without making a worker replay a closed run: a run that has completed answers with its
+   * result (the state at its end, read from the close event of its history); a running run answers the query (its
+   * worker holds it). Only a run that ended otherwise (terminated, timed out, failed) falls back to the query.
+   */
+  const readState = (id: string) =>
+    call(id, async (handle) => {
+      const run = await handle.describe();
+      if (run.status.name === 'COMPLETED') {
+        // This run's result, not a later run's (a re-opening may start one meanwhile).
+        return client.workflow.getHandle<typeof trajectoryWorkflow>(id, run.runId, { followRuns: false }).result();
+      }
+      return handle.query(getStateQuery);
+    });
+
+  /**
+   * What reporting an event needs to know (which definition, whether the trajectory is closed) from the run's
+   * description and search attributes: no query, so no worker and no replay. Only a run whose first workflow task has
+   * not yet published its search attributes is asked by query.
+   */
+  const eventTarget = (id: string) =>
+    call(id, async (handle): Promise<{ closed: boolean; definition: { id: string; version: number } }> => {
+      const run = await handle.describe();
+      if (run.status.name !== 'RUNNING') return { closed: true, definition: { id: '', version: 0 } };
+      const sa = run.typedSearchAttributes;
+      const definitionId = sa.get(DEFINITION_ID);
+      const version = sa.get(DEFINITION_VERSION);
+      const phase = sa.get(PHASE);
+      if (definitionId !== undefined && version !== undefined && phase !== undefined) {
+        return { closed: phase === CLOSED_PHASE, definition: { id: definitionId, version } };
+      }
+      const state = await handle.query(getStateQuery);
+      return { closed: state.status === 'closed', definition: state.definition };
+    });
 
   return [
     route({
@@ -205,7 +240,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The state.', schema: TrajectoryState } },
       handler: async ({ principal, params, res }) => {
         const id = ownTrajectory(principal, params.id);
-        res.json(present(id, await call(id, (h) => h.query(getStateQuery))));
+        res.json(present(id, await readState(id)));
       },
     }),
 
@@ -240,8 +275,8 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 202: { description: 'Accepted.', schema: EventAccepted } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        const state = await call(id, (h) => h.query(getStateQuery));
-        if (state.status === 'closed') throw new ProblemError('conflict', `trajectory ${id} is closed`);
+        const state = await eventTarget(id);
+        if (state.closed) throw new ProblemError('conflict', `trajectory ${id} is closed`);
         const known = (await catalog.get(principal.municipality, state.definition.id, state.definition.version))?.events.map((e) => e.id) ?? [];
         if (!known.includes(body.event)) {
           const suggestion = didYouMean(body.event, known);
@@ -350,7 +385,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
           }
           await translateTemporalError(client, err, id);
         }
-        res.json(present(id, await call(id, (h) => h.query(getStateQuery))));
+        res.json(present(id, await readState(id)));
       },
     }),
   ];

@@ -9,6 +9,7 @@ import type { Client } from '@temporalio/client';
 import { createApp, type AppOptions } from '../../api/app.js';
 import { createAuthenticator, signToken, type Role, type TokenRequest } from '../../api/auth.js';
 import type { DefinitionRegistry } from '../../definitions/registry.js';
+import { settle } from './driver.js';
 
 export const TEST_SECRET = 'waakvlam-test-secret-0123456789abcdef';
 
@@ -38,4 +39,20 @@ export function expectProblem(res: request.Response, status: number, type: strin
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
   expect(res.body).toMatchObject({ type: `/problems/${type}`, status });
   expect(typeof res.body.title).toBe('string');
+}
+
+/** A workflow's history length once its background notification deliveries are done, so only requests change it. */
+export async function historyLength(client: Client, workflowId: string): Promise<number> {
+  const handle = client.workflow.getHandle(workflowId);
+  await settle(handle);
+  return (await handle.fetchHistory()).events?.length ?? 0;
+}
+
+/** Whether a workflow with this id was ever started. */
+export function exists(client: Client, workflowId: string): Promise<boolean> {
+  return client.workflow
+    .getHandle(workflowId)
+    .describe()
+    .then(() => true)
+    .catch(() => false);
 }
