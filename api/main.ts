@@ -1,13 +1,15 @@
 /**
- * `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS (production: beside one or more workers).
+ * `npm run api`: the HTTP API alone, against TEMPORAL_ADDRESS (production: beside one or more workers). With
+ * WAAKVLAM_METRICS_PORT it serves its Prometheus metrics there (`GET /metrics`; not in the public API).
  * SIGINT/SIGTERM stop accepting connections, let running requests finish, then exit.
  */
-import { loadConfig, ConfigError } from '../worker/config.js';
+import { loadConfig, ConfigError, metricsAddress } from '../worker/config.js';
 import { connectClient } from '../worker/connection.js';
 import { createLogger } from '../worker/logger.js';
 import { configuredAppOptions, createApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { closeServer, listen } from './listen.js';
+import { closeMetricsServer, createMetrics, serveMetrics } from './metrics.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -20,12 +22,14 @@ async function main(): Promise<void> {
     );
   }
   const { client, connection } = await connectClient({ ...config.temporal, address });
-  const app = createApp({ ...configuredAppOptions(config), client, logger, authenticate: createAuthenticator(config.api.auth) });
+  const metrics = createMetrics();
+  const app = createApp({ ...configuredAppOptions(config), client, logger, authenticate: createAuthenticator(config.api.auth), metrics });
+  const metricsServer = await serveMetrics(metrics, metricsAddress(config, 'api'), logger);
   const server = await listen(app, config.api.port, config.api.host);
   logger.info({ port: config.api.port, host: config.api.host }, 'API listening');
   const stop = () => {
     logger.info('stopping: letting running requests finish');
-    void closeServer(server)
+    void Promise.all([closeServer(server), closeMetricsServer(metricsServer)])
       .then(() => connection.close())
       .then(() => {
         logger.info('API stopped');

@@ -1,8 +1,19 @@
 /**
- * Prometheus metrics (prom-client), served at `GET /v1/metrics`. Labels carry routes, statuses, municipality codes,
- * definition ids and ladder levels: never ids of trajectories, cases or people.
+ * Prometheus metrics (prom-client). Not part of the public API: the entry points serve them at `GET /metrics` on
+ * their own port (`WAAKVLAM_METRICS_PORT`), for the internal network only.
+ *
+ * Labels carry route patterns, methods, statuses, municipality codes (CBS codes, public), ladder levels and the ids of
+ * shipped definitions: never anything a municipality names itself (the ids of the definitions it registered), and
+ * never ids of trajectories, cases or people.
  */
+import { createServer, type Server } from 'node:http';
+import type { Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { ACTIVITY_NAMES } from '../activities/index.js';
+import { DefinitionRegistry } from '../definitions/registry.js';
+
+/** The `definition` label of a trajectory started with a definition a municipality registered. */
+export const REGISTERED_DEFINITION_LABEL = 'registered';
 
 /** The engine's metrics in one registry; `npm start` shares it between the API and the worker. */
 export interface Metrics {
@@ -11,9 +22,12 @@ export interface Metrics {
   httpRequests: Counter<'method' | 'route' | 'status'>;
   /** HTTP request latency by method, route pattern and status, in seconds. */
   httpDuration: Histogram<'method' | 'route' | 'status'>;
-  /** Trajectories started through the API, by municipality and definition. */
-  trajectoriesStarted: Counter<'municipality' | 'definition'>;
-  /** Escalations raised (first delivery attempt of `escalation.raised`), by ladder level and municipality. */
+  /**
+   * Counts a trajectory started through the API, by municipality and definition. The `definition` label is the id
+   * when it is the id of a shipped definition (a municipality's own version of it included), else `registered`.
+   */
+  trajectoriesStarted: { inc(labels: { municipality: string; definition: string }): void };
+  /** Escalations raised (first delivery attempt of `escalation.raised`), by ladder level (a number) and municipality. */
   escalationsRaised: Counter<'level' | 'municipality'>;
 }
 
@@ -21,6 +35,14 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const started = new Counter({
+    name: 'waakvlam_trajectories_started_total',
+    help: 'Trajectories started through the API, by municipality and definition (a shipped id, or "registered")',
+    labelNames: ['municipality', 'definition'],
+    registers: [registry],
+  });
+  // Read when the first trajectory starts: a worker never needs it.
+  let shippedIds: ReadonlySet<string> | undefined;
   return {
     registry,
     httpRequests: new Counter({
@@ -36,12 +58,12 @@ export function createMetrics(): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    trajectoriesStarted: new Counter({
-      name: 'waakvlam_trajectories_started_total',
-      help: 'Trajectories started through the API, by municipality and definition',
-      labelNames: ['municipality', 'definition'],
-      registers: [registry],
-    }),
+    trajectoriesStarted: {
+      inc({ municipality, definition }) {
+        shippedIds ??= new Set(DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }).ids());
+        started.inc({ municipality, definition: shippedIds.has(definition) ? definition : REGISTERED_DEFINITION_LABEL });
+      },
+    },
     escalationsRaised: new Counter({
       name: 'waakvlam_escalations_raised_total',
       help: 'Escalations raised, by ladder level and municipality',
@@ -49,4 +71,40 @@ export function createMetrics(): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * Serves `GET /metrics` (Prometheus text format) on its own port and interface; any other request is a 404. Resolves
+ * once listening, or at once with undefined when no address is configured; rejects when the port cannot be bound.
+ */
+export async function serveMetrics(metrics: Metrics, address: { port: number; host: string } | undefined, logger?: Logger): Promise<Server | undefined> {
+  if (!address) return undefined;
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://metrics').pathname !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    metrics.registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(address.port, address.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  logger?.info(address, 'metrics listening');
+  return server;
+}
+
+/** Stops a metrics server: no new connections, idle keep-alive connections (a scraper's) closed at once. */
+export function closeMetricsServer(server: Server | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server) return resolve();
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

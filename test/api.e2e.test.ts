@@ -349,8 +349,9 @@ describe('API end to end', () => {
     const moved = await operator.post(`/v1/trajectories/${id}/steps/x/reschedule`).send({ dueAt: later, reason: 'MDO verzet' });
     expect(moved.body.openSteps[0]).toMatchObject({ dueAt: later, reschedules: expect.arrayContaining([expect.objectContaining({ reason: 'MDO verzet', by: 'operator-7' })]) });
 
-    // The worker of this process counted the escalation by level.
-    const scraped = (await request(quickApp).get('/v1/metrics')).text;
+    // The worker of this process counted the escalation by level, in the registry it shares with the app (served on
+    // the metrics port, not by the API).
+    const scraped = await metrics.registry.metrics();
     expect(scraped).toMatch(new RegExp(`waakvlam_escalations_raised_total\\{level="0",municipality="${municipality}"\\} 1`));
   });
 
@@ -525,10 +526,22 @@ describe('API end to end', () => {
     // Logged error messages lose their case references.
     expect(scrub('trajectory GM0363-ZAAK-2026-0042 is not running')).toBe('trajectory GM0363-<case> is not running');
 
-    const scraped = (await request(app).get('/v1/metrics').expect(200)).text;
+    // Metrics are not in the public API (the entry points serve the registry on WAAKVLAM_METRICS_PORT).
+    expectProblem(await request(app).get('/v1/metrics'), 404, 'not-found');
+    expect(Object.keys((await request(app).get('/v1/openapi.json')).body.paths)).not.toContain('/v1/metrics');
+    // A definition a municipality registered counts as `registered`: its own id is not a label.
+    const municipality = randomMunicipality();
+    const operator = await as(app, 'operator', municipality, { subject: 'beheerder-9' });
+    const own = { ...quick(), id: 'wijkaanpak-noord-pilot', phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due: 'P1D', next: 'e' }, { id: 'e', type: 'end' }] }] };
+    await operator.post('/v1/definitions').send(own).expect(201);
+    await (await as(app, 'case-system', municipality)).post('/v1/trajectories').send({ caseRef: uniqueId('ZAAK'), definitionId: own.id }).expect(201);
+
+    const scraped = await metrics.registry.metrics();
     expect(scraped).toMatch(/waakvlam_http_requests_total\{method="GET",route="\/v1\/trajectories\/:id",status="200"\} \d+/);
     expect(scraped).toMatch(/waakvlam_http_request_duration_seconds_bucket\{le="0.1",method="POST",route="\/v1\/trajectories",status="201"\}/);
     expect(scraped).toMatch(/waakvlam_trajectories_started_total\{municipality="GM0363",definition="gezinstraject"\} \d+/);
+    expect(scraped).toMatch(new RegExp(`waakvlam_trajectories_started_total\\{municipality="${municipality}",definition="registered"\\} 1`));
+    expect(scraped).not.toContain(own.id);
     expect(scraped).not.toMatch(/ZAAK/); // no case references in metrics
   });
 

@@ -53,6 +53,16 @@ describe('configuration', () => {
     expect(loadConfig({ WAAKVLAM_JWKS_URL: 'https://idp.gemeente.example/jwks', WAAKVLAM_JWT_AUDIENCE: 'waakvlam' }).api.auth).toEqual({ jwksUrl: 'https://idp.gemeente.example/jwks', audience: 'waakvlam' });
   });
 
+  it('reads where metrics are served: nowhere by default, a port with an optional interface', () => {
+    expect(loadConfig({}).metrics).toBeUndefined();
+    expect(loadConfig({ WAAKVLAM_METRICS_PORT: '', WAAKVLAM_METRICS_HOST: '' }).metrics).toBeUndefined();
+    // Without a host each entry point takes its own default (npm start: 127.0.0.1; npm run worker/api: 0.0.0.0).
+    expect(loadConfig({ WAAKVLAM_METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: undefined });
+    expect(loadConfig({ WAAKVLAM_METRICS_PORT: '9464', WAAKVLAM_METRICS_HOST: '10.0.0.5' }).metrics).toEqual({ port: 9464, host: '10.0.0.5' });
+    expect(() => loadConfig({ WAAKVLAM_METRICS_PORT: '0' })).toThrow(/WAAKVLAM_METRICS_PORT/);
+    expect(() => loadConfig({ WAAKVLAM_METRICS_HOST: '127.0.0.1' })).toThrow(/WAAKVLAM_METRICS_HOST: has no effect without WAAKVLAM_METRICS_PORT/);
+  });
+
   it('refuses a client certificate without its key', () => {
     expect(() => loadConfig({ TEMPORAL_TLS_CERT: '/c.pem' })).toThrow(/TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY/);
   });

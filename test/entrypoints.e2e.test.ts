@@ -1,7 +1,7 @@
 /**
  * The production entry points as an operator runs them against an external Temporal server (a dev server here):
- * `npm run worker` runs trajectories and serves its metrics on WAAKVLAM_METRICS_PORT; `npm run api` refuses to start
- * without a key to verify tokens.
+ * `npm run worker` runs trajectories and serves its metrics on WAAKVLAM_METRICS_PORT; `npm run api` serves its
+ * metrics there too (not in the public API), and refuses to start without a key to verify tokens.
  */
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +68,41 @@ describe('production entry points', () => {
     const exit = await worker.interrupt();
     expect(exit.code === 0 || exit.signal === 'SIGINT').toBe(true);
     expect(worker.output()).toContain('worker stopped');
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
+  });
+
+  it('npm run api serves its metrics on WAAKVLAM_METRICS_PORT and WAAKVLAM_METRICS_HOST, not in the public API', async () => {
+    const [apiPort, metricsPort] = await Promise.all([freePort(), freePort()]);
+    const api = startNpm('api', {
+      ...process.env,
+      TEMPORAL_ADDRESS: env.address,
+      PORT: String(apiPort),
+      HOST: '127.0.0.1',
+      WAAKVLAM_JWT_SECRET: 'a-configured-secret-of-at-least-32-characters',
+      WAAKVLAM_JWKS_URL: '',
+      WAAKVLAM_METRICS_PORT: String(metricsPort),
+      WAAKVLAM_METRICS_HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    }, root);
+    running.push(api);
+    await api.waitFor('API listening');
+    expect(api.output()).toContain('metrics listening');
+
+    expect((await fetch(`http://127.0.0.1:${apiPort}/v1/health/live`)).status).toBe(200);
+    const hidden = await fetch(`http://127.0.0.1:${apiPort}/v1/metrics`);
+    expect(hidden.status).toBe(404);
+    expect(hidden.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const doc = (await (await fetch(`http://127.0.0.1:${apiPort}/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).not.toContain('/v1/metrics');
+
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/waakvlam_http_requests_total\{method="GET",route="\/v1\/health\/live",status="200"\} 1/);
+    expect(text).toMatch(/process_cpu_user_seconds_total/);
+    expect((await fetch(`http://127.0.0.1:${metricsPort}/v1/metrics`)).status).toBe(404);
+
+    const exit = await api.interrupt();
+    expect(exit.code === 0 || exit.signal === 'SIGINT').toBe(true);
+    expect(api.output()).toContain('API stopped');
     await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
   });
 

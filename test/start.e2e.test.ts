@@ -1,9 +1,11 @@
 /**
  * `npm start` as a person runs it: the embedded dev server with its Web UI, the worker and the API in one command;
- * Ctrl-C stops all of it cleanly; state survives a restart. And with TEMPORAL_ADDRESS it starts no server.
+ * Ctrl-C stops all of it cleanly; state survives a restart; metrics on their own port, on this machine only; when the
+ * embedded dev server dies, the whole process exits non-zero saying so. And with TEMPORAL_ADDRESS it starts no server.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Connection } from '@temporalio/client';
@@ -29,6 +31,45 @@ async function json(url: string, init?: RequestInit, token?: string): Promise<{ 
   return { status: res.status, body: await res.json() };
 }
 
+/**
+ * The environment of an `npm start` with its embedded dev server on fresh ports (other test files running in parallel
+ * take ports too), its state in `dir`, nothing configured for tokens (the development key), no metrics port.
+ */
+async function embeddedEnv(dir: string, extra: Record<string, string> = {}) {
+  const [apiPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const env = {
+    ...process.env,
+    TEMPORAL_ADDRESS: '',
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    TEMPORAL_DEV_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    WAAKVLAM_DATA_DIR: dir,
+    WAAKVLAM_METRICS_PORT: '',
+    WAAKVLAM_METRICS_HOST: '',
+    LOG_LEVEL: 'warn',
+    WAAKVLAM_JWT_SECRET: '',
+    WAAKVLAM_JWKS_URL: '',
+    ...extra,
+  };
+  return { env, apiPort, uiPort };
+}
+
+/** The pid of the `temporal server start-dev` process persisting to `dbFile` (the one a given `npm start` runs). */
+function devServerPid(dbFile: string): number {
+  const lines = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n');
+  const found = lines.filter((l) => l.includes('start-dev') && l.includes(dbFile)).map((l) => Number(l.trim().split(/\s+/)[0]));
+  expect(found, `one dev server on ${dbFile}`).toHaveLength(1);
+  return found[0]!;
+}
+
+/** An address of this machine other than the loopback, if it has one. */
+function externalAddress(): string | undefined {
+  return Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+}
+
 /** The engine said it stopped cleanly, and npm ended normally or by the Ctrl-C itself. */
 function expectCleanStop(exit: { code: number | null; signal: NodeJS.Signals | null }, proc: StartedProcess) {
   expect(proc.output()).toContain('Waakvlam stopped cleanly.');
@@ -37,19 +78,8 @@ function expectCleanStop(exit: { code: number | null; signal: NodeJS.Signals | n
 
 describe('npm start', () => {
   it('serves the API and the Web UI on an embedded dev server, stops on Ctrl-C and keeps state across a restart', async () => {
-    const [apiPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const env = {
-      ...process.env,
-      TEMPORAL_ADDRESS: '',
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      TEMPORAL_DEV_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      WAAKVLAM_DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      WAAKVLAM_JWT_SECRET: '',
-      WAAKVLAM_JWKS_URL: '',
-    };
+    const metricsPort = await freePort();
+    const { env, apiPort, uiPort } = await embeddedEnv(dataDir, { WAAKVLAM_METRICS_PORT: String(metricsPort) });
     // Nothing configured: the public local development key, said loudly.
     const token = await signToken(DEV_SECRET, { subject: 'regisseur-1', municipality: 'GM0363', role: 'case-system' });
     const api = `http://127.0.0.1:${apiPort}`;
@@ -86,15 +116,28 @@ describe('npm start', () => {
     const progressed = await json(`${api}${started.body.links.self}`, undefined, token);
     expect(progressed.body.openSteps.map((s: { id: string }) => s.id)).toEqual(['first-contact']);
 
+    // Metrics: not in the public API, but on WAAKVLAM_METRICS_PORT, on this machine only (npm start's default); the
+    // API's and the worker's in one registry.
+    expect((await fetch(`${api}/v1/metrics`)).status).toBe(404);
+    expect(first.output()).toContain(`Metrics:         http://127.0.0.1:${metricsPort}/metrics`);
+    const scraped = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(scraped).toMatch(/waakvlam_trajectories_started_total\{municipality="GM0363",definition="gezinstraject"\} 1/);
+    expect(scraped).toMatch(/waakvlam_http_requests_total\{method="POST",route="\/v1\/trajectories",status="201"\} 1/);
+    expect(scraped).toContain('# TYPE waakvlam_escalations_raised_total counter');
+    expect(scraped).not.toContain(caseRef);
+    const external = externalAddress();
+    if (external) await expect(fetch(`http://${external}:${metricsPort}/metrics`)).rejects.toThrow();
+
     expectCleanStop(await first.interrupt(), first);
     expect(groupAlive(first.child.pid!)).toBe(false);
     await expect(fetch(`${api}/v1/health/live`)).rejects.toThrow();
+    await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
 
     // The state lives in WAAKVLAM_DATA_DIR; the second start takes fresh ports, since other test files running in
     // parallel may have taken the first ones meanwhile.
-    const [apiPort2, temporalPort2, uiPort2] = await Promise.all([freePort(), freePort(), freePort()]);
-    const api2 = `http://127.0.0.1:${apiPort2}`;
-    const second = startNpm('start', { ...env, PORT: String(apiPort2), TEMPORAL_DEV_PORT: String(temporalPort2), TEMPORAL_UI_PORT: String(uiPort2) }, root);
+    const restart = await embeddedEnv(dataDir);
+    const api2 = `http://127.0.0.1:${restart.apiPort}`;
+    const second = startNpm('start', restart.env, root);
     running.push(second);
     await second.waitFor('Press Ctrl-C to stop.');
     const after = await json(`${api2}${started.body.links.self}`, undefined, token);
@@ -103,6 +146,38 @@ describe('npm start', () => {
     const stable = (body: any) => ({ ...body, openSteps: body.openSteps.map(({ openForSeconds: _, ...step }: any) => step) });
     expect(stable(after.body)).toEqual(stable(progressed.body));
     expectCleanStop(await second.interrupt(), second);
+  });
+
+  it('exits non-zero, saying what happened and what to do, when its embedded dev server dies', { timeout: 120_000 }, async () => {
+    const crashDir = join(dataDir, 'crash');
+    const { env, apiPort } = await embeddedEnv(crashDir);
+    const proc = startNpm('start', env, root);
+    running.push(proc);
+    await proc.waitFor('Press Ctrl-C to stop.');
+    const api = `http://127.0.0.1:${apiPort}`;
+    expect((await json(`${api}/v1/health/ready`)).status).toBe(200);
+
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+      if (proc.child.exitCode !== null) resolve({ code: proc.child.exitCode, signal: null });
+      else proc.child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    process.kill(devServerPid(join(crashDir, 'temporal.db')), 'SIGKILL');
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([
+      exited,
+      new Promise<'still running'>((resolve) => {
+        timer = setTimeout(() => resolve('still running'), 30_000);
+      }),
+    ]);
+    clearTimeout(timer);
+    expect(exit, `npm start after its dev server died:\n${proc.output()}`).not.toBe('still running');
+    expect(exit).toMatchObject({ code: expect.any(Number) });
+    expect((exit as { code: number }).code).not.toBe(0);
+    expect(proc.output()).toMatch(/the embedded Temporal dev server stopped unexpectedly \(killed by SIGKILL\)/);
+    expect(proc.output()).toContain('npm start');
+    expect(proc.output()).not.toContain('Waakvlam stopped cleanly.');
+    expect(groupAlive(proc.child.pid!)).toBe(false);
+    await expect(fetch(`${api}/v1/health/live`)).rejects.toThrow();
   });
 
   it('connects to TEMPORAL_ADDRESS instead, starting no server and registering the search attributes', async () => {

@@ -66,8 +66,10 @@ const EnvSchema = z.object({
   WAAKVLAM_TRUST_PROXY: optionalText,
   /** Requests per client (token subject) per minute. Default 600. */
   WAAKVLAM_RATE_LIMIT: z.coerce.number().int().min(1).default(600),
-  /** Port on which `npm run worker` serves Prometheus metrics at /metrics. Unset: none. */
+  /** Port on which each entry point serves Prometheus metrics at /metrics. Unset: none. */
   WAAKVLAM_METRICS_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.min(1).optional()),
+  /** Interface of the metrics port. Default: 127.0.0.1 for `npm start`, 0.0.0.0 for `npm run worker` and `npm run api`. */
+  WAAKVLAM_METRICS_HOST: optionalText,
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -99,8 +101,11 @@ export interface Config {
     email?: { url: string; from: string };
   };
   logLevel: z.infer<typeof EnvSchema>['LOG_LEVEL'];
-  /** Where `npm run worker` serves its metrics; undefined: nowhere. */
-  workerMetricsPort?: number;
+  /**
+   * Where the process serves its Prometheus metrics (`GET /metrics`); undefined: nowhere. Without a host, each entry
+   * point binds its default interface (see {@link metricsAddress}).
+   */
+  metrics?: { port: number; host: string | undefined };
 }
 
 /** Thrown when the environment is invalid; lists every bad variable. */
@@ -144,6 +149,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         'invalid configuration:\n  WAAKVLAM_JWT_AUDIENCE: required with WAAKVLAM_JWKS_URL, so tokens the identity provider issued for other applications are refused',
       );
     }
+  }
+  if (e.WAAKVLAM_METRICS_HOST && e.WAAKVLAM_METRICS_PORT === undefined) {
+    throw new ConfigError('invalid configuration:\n  WAAKVLAM_METRICS_HOST: has no effect without WAAKVLAM_METRICS_PORT; set the port too, or unset the host');
   }
   if (e.WAAKVLAM_WEBHOOK_SECRET && !/^whsec_[A-Za-z0-9+/=]{16,}$/.test(e.WAAKVLAM_WEBHOOK_SECRET)) {
     throw new ConfigError('invalid configuration:\n  WAAKVLAM_WEBHOOK_SECRET: must be whsec_ followed by a base64 key');
@@ -189,6 +197,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : {}),
     },
     logLevel: e.LOG_LEVEL,
-    ...(e.WAAKVLAM_METRICS_PORT !== undefined ? { workerMetricsPort: e.WAAKVLAM_METRICS_PORT } : {}),
+    ...(e.WAAKVLAM_METRICS_PORT !== undefined ? { metrics: { port: e.WAAKVLAM_METRICS_PORT, host: e.WAAKVLAM_METRICS_HOST } } : {}),
   };
+}
+
+/**
+ * Where an entry point serves its metrics, or undefined when WAAKVLAM_METRICS_PORT is unset. The interface is
+ * WAAKVLAM_METRICS_HOST, else the entry point's default: `127.0.0.1` for `npm start` (a local command), `0.0.0.0` for
+ * `npm run worker` and `npm run api` (Prometheus scrapes them over the internal network; never publish the port).
+ */
+export function metricsAddress(config: Pick<Config, 'metrics'>, entryPoint: 'start' | 'worker' | 'api'): { port: number; host: string } | undefined {
+  if (!config.metrics) return undefined;
+  return { port: config.metrics.port, host: config.metrics.host ?? (entryPoint === 'start' ? '127.0.0.1' : '0.0.0.0') };
 }

@@ -28,13 +28,32 @@ export interface DevServerOptions {
   onLog?: (line: string) => void;
 }
 
+/** How the dev server process ended: its exit code, or the signal that killed it. */
+export interface DevServerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 export interface RunningDevServer {
   /** host:port of the gRPC frontend. */
   address: string;
   /** URL of the Web UI. */
   uiUrl: string;
+  /** Process id of the server. */
+  pid: number;
+  /**
+   * Resolves when the server exits by itself (it crashed, or something killed it) after it was ready; never when it
+   * exits because {@link stop} was called. The process holding it should stop, or start it again: nothing works
+   * without it.
+   */
+  unexpectedExit: Promise<DevServerExit>;
   /** Stops the server (SIGTERM, then SIGKILL after 10 s) and resolves when it has exited. */
   stop(): Promise<void>;
+}
+
+/** "exit code 1" or "killed by SIGKILL". */
+export function describeExit(exit: DevServerExit): string {
+  return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
 }
 
 /** Starts the dev server and resolves once its frontend answers for the namespace. */
@@ -59,12 +78,12 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
   ];
   // Its own process group: Ctrl-C reaches only Waakvlam, which stops the server last, after the worker drained.
   const child = spawn(cli.path, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  const exited = new Promise<number | null>((resolve) => {
-    child.once('exit', (code) => resolve(code));
+  const exited = new Promise<DevServerExit>((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
     // E.g. ENOENT for a TEMPORAL_CLI_PATH that does not exist: reported by waitUntilReady as an exit.
     child.once('error', (err) => {
       opts.onLog?.(`cannot run ${cli.path}: ${err.message}`);
-      resolve(-1);
+      resolve({ code: -1, signal: null });
     });
   });
   // Never leave the server behind when this process exits without an orderly stop (e.g. an uncaught error).
@@ -85,26 +104,32 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
     await stopChild(child, exited);
     throw err;
   }
+  let stopping = false;
   return {
     address,
     uiUrl: `http://${host}:${opts.uiPort}`,
-    stop: () => stopChild(child, exited),
+    pid: child.pid!,
+    unexpectedExit: exited.then((exit) => (stopping ? new Promise<never>(() => undefined) : exit)),
+    stop: () => {
+      stopping = true;
+      return stopChild(child, exited);
+    },
   };
 }
 
-async function waitUntilReady(address: string, namespace: string, timeoutMs: number, exited: Promise<number | null>): Promise<void> {
+async function waitUntilReady(address: string, namespace: string, timeoutMs: number, exited: Promise<DevServerExit>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  let exitCode: number | null | undefined;
-  void exited.then((code) => {
-    exitCode = code;
+  let exit: DevServerExit | undefined;
+  void exited.then((e) => {
+    exit = e;
   });
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) {
+    if (exit) {
       throw new Error(
-        exitCode === -1
+        exit.code === -1
           ? 'the Temporal CLI could not be run (check TEMPORAL_CLI_PATH, or run `npm run provision`)'
-          : `the Temporal dev server exited during start-up (code ${exitCode}); is port ${address} in use?`,
+          : `the Temporal dev server exited during start-up (${describeExit(exit)}); is port ${address} in use?`,
       );
     }
     try {
@@ -123,7 +148,7 @@ async function waitUntilReady(address: string, namespace: string, timeoutMs: num
   throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<DevServerExit>): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

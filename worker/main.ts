@@ -2,28 +2,12 @@
  * `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (production: one or more of these beside the API).
  * SIGINT/SIGTERM drain it: running tasks finish, then the process exits.
  */
-import { loadConfig, ConfigError } from './config.js';
+import { loadConfig, ConfigError, metricsAddress } from './config.js';
 import { connectClient, connectWorker } from './connection.js';
 import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { activityDepsFrom, createWorker } from './worker.js';
-import { createServer, type Server } from 'node:http';
-import { createMetrics, type Metrics } from '../api/metrics.js';
-
-/** `GET /metrics` on its own port, for Prometheus. */
-function serveMetrics(metrics: Metrics, port: number): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://worker').pathname !== '/metrics') {
-      res.writeHead(404).end();
-      return;
-    }
-    metrics.registry.metrics().then(
-      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
-      () => res.writeHead(500).end(),
-    );
-  });
-  return new Promise((resolve, reject) => server.once('error', reject).listen(port, () => resolve(server)));
-}
+import { closeMetricsServer, createMetrics, serveMetrics } from '../api/metrics.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -38,9 +22,10 @@ async function main(): Promise<void> {
   if (added.length) logger.info({ added }, 'registered search attributes');
   await operator.connection.close();
 
-  // The worker counts escalations raised; with WAAKVLAM_METRICS_PORT it serves them (and its process metrics).
+  // The worker counts escalations raised; with WAAKVLAM_METRICS_PORT it serves them (and its process metrics) on
+  // WAAKVLAM_METRICS_HOST, default all interfaces.
   const metrics = createMetrics();
-  const metricsServer = config.workerMetricsPort === undefined ? undefined : await serveMetrics(metrics, config.workerMetricsPort);
+  const metricsServer = await serveMetrics(metrics, metricsAddress(config, 'worker'), logger);
   const connection = await connectWorker(temporal);
   const worker = await createWorker({
     connection,
@@ -53,7 +38,7 @@ async function main(): Promise<void> {
     if (stopping) return; // SIGINT then SIGTERM: one drain
     stopping = true;
     worker.shutdown();
-    metricsServer?.close();
+    void closeMetricsServer(metricsServer);
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

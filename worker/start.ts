@@ -7,18 +7,26 @@
  *
  * Ctrl-C (SIGINT) or SIGTERM shuts down in order: stop accepting HTTP requests and let running ones finish, drain the
  * worker, then stop the dev server. A second signal exits at once.
+ *
+ * The embedded dev server is supervised: when it dies (a crash, or something killed it), nothing can work any more,
+ * so the whole process stops and exits non-zero, saying what happened and what to do (a supervisor, or the person
+ * who ran it, starts it again; the state in the SQLite file is kept). Metrics are served on WAAKVLAM_METRICS_PORT
+ * when set (default interface 127.0.0.1), not in the API.
  */
 import type { Server } from 'node:http';
-import { loadConfig, ConfigError } from './config.js';
+import { loadConfig, ConfigError, metricsAddress } from './config.js';
 import { connectClient, connectWorker } from './connection.js';
-import { startDevServer, type RunningDevServer } from './dev-server.js';
+import { describeExit, startDevServer, type RunningDevServer } from './dev-server.js';
 import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { activityDepsFrom, createWorker } from './worker.js';
 import { configuredAppOptions, createApp } from '../api/app.js';
 import { createAuthenticator, DEV_SECRET } from '../api/auth.js';
-import { createMetrics } from '../api/metrics.js';
+import { closeMetricsServer, createMetrics, serveMetrics } from '../api/metrics.js';
 import { closeServer, listen } from '../api/listen.js';
+
+/** How long stopping after a failure (the dev server or the worker died) may take before the process exits anyway. */
+const FAILURE_STOP_MS = 5_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -26,13 +34,18 @@ async function main(): Promise<void> {
   installTemporalRuntime(logger);
   const stops: Array<() => Promise<void>> = [];
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  /** Stops every part in reverse order; after a signal, exits 0 when that went cleanly; after a failure, exits 1. */
+  const shutdown = async (reason: 'SIGINT' | 'SIGTERM' | 'worker-failure' | 'dev-server-exit') => {
+    const failure = reason !== 'SIGINT' && reason !== 'SIGTERM';
     if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+      if (failure) return; // already stopping; the part that failed is being stopped with the rest
+      logger.warn({ signal: reason }, 'second signal: exiting now');
       process.exit(1);
     }
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ reason }, 'shutting down');
+    // After a failure a part may hang on the missing server: exit regardless once the time is up.
+    if (failure) setTimeout(() => process.exit(1), FAILURE_STOP_MS).unref();
     let clean = true;
     for (const stop of stops.reverse()) {
       try {
@@ -42,6 +55,7 @@ async function main(): Promise<void> {
         logger.error({ err: String(err) }, 'error during shutdown');
       }
     }
+    if (failure) process.exit(1);
     console.log(clean ? 'Waakvlam stopped cleanly.' : 'Waakvlam stopped, with errors (see the log).');
     process.exit(clean ? 0 : 1);
   };
@@ -52,13 +66,33 @@ async function main(): Promise<void> {
   let address = config.temporal.address;
   if (!address) {
     logger.info({ dbFile: config.devServer.dbFile }, 'starting the embedded Temporal dev server');
+    // Its last lines, to log when it dies.
+    const recent: string[] = [];
     devServer = await startDevServer({
       ...config.devServer,
       namespace: config.temporal.namespace,
-      onLog: (line) => logger.debug({ temporal: line }, 'temporal dev server'),
+      onLog: (line) => {
+        recent.push(line);
+        if (recent.length > 20) recent.shift();
+        logger.debug({ temporal: line }, 'temporal dev server');
+      },
     });
     stops.push(() => devServer!.stop());
     address = devServer.address;
+    const { pid, unexpectedExit } = devServer;
+    void unexpectedExit.then((exit) => {
+      logger.fatal({ pid, ...exit, lastLines: recent }, 'the embedded Temporal dev server stopped unexpectedly');
+      if (stopping) return;
+      console.error(
+        [
+          `Waakvlam is stopping: the embedded Temporal dev server stopped unexpectedly (${describeExit(exit)}).`,
+          '  Nothing works without it, so the worker and the API stop too.',
+          `  Its state is kept in ${config.devServer.dbFile}: run \`npm start\` again to go on where it stopped.`,
+          '  If it stops again, its last lines are in the log (lastLines; LOG_LEVEL=debug logs all of them).',
+        ].join('\n'),
+      );
+      void shutdown('dev-server-exit');
+    });
   }
   const temporal = { ...config.temporal, address };
 
@@ -91,6 +125,9 @@ async function main(): Promise<void> {
   if (devKey && config.api.host !== '127.0.0.1') logger.warn({ host: config.api.host }, 'the development key is in use: listening on 127.0.0.1 only');
   const server: Server = await listen(app, config.api.port, host);
   stops.push(() => closeServer(server));
+  const metricsAt = metricsAddress(config, 'start');
+  const metricsServer = await serveMetrics(metrics, metricsAt, logger);
+  stops.push(() => closeMetricsServer(metricsServer));
 
   const apiHost = host === '0.0.0.0' ? 'localhost' : host;
   const lines = [
@@ -100,6 +137,7 @@ async function main(): Promise<void> {
     devServer ? `  Temporal Web UI: ${devServer.uiUrl}` : `  Temporal Web UI: the one of your Temporal server`,
     devServer ? `  State:           ${config.devServer.dbFile}` : '',
     `  API docs:        http://${apiHost}:${config.api.port}/v1/docs`,
+    metricsAt ? `  Metrics:         http://${metricsAt.host === '0.0.0.0' ? 'localhost' : metricsAt.host}:${metricsAt.port}/metrics` : '',
     devKey ? '' : `  Tokens:          verified with ${config.api.auth!.jwksUrl ? 'the configured JWKS' : 'WAAKVLAM_JWT_SECRET'}`,
     `Press Ctrl-C to stop.`,
   ].filter(Boolean);

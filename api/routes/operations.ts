@@ -1,12 +1,19 @@
 /**
- * Operations: liveness and readiness (readiness checks the Temporal connection), Prometheus metrics, the OpenAPI
- * document and its browsable page. All public: they carry no trajectory data.
+ * Operations: liveness and readiness (readiness checks the Temporal connection, within a deadline), the OpenAPI
+ * document and its browsable page. All public: they carry no trajectory data. Metrics are not served here but on
+ * their own port (`WAAKVLAM_METRICS_PORT`, see `api/metrics.ts`).
  */
 import { z } from 'zod';
 import { ProblemError } from '../problem.js';
 import { route, type RouteSpec } from '../route.js';
 import type { Services } from '../services.js';
 import { HealthResponse } from '../schemas.js';
+
+/**
+ * How long readiness waits for the Temporal server: answered (200 or 503) within two seconds, whatever Temporal does.
+ * Without a deadline, a call to a server that died or never answers is retried and waited on without end.
+ */
+export const READINESS_DEADLINE_MS = 1_500;
 
 export function operationRoutes(s: Services, contract: { openapi: () => Record<string, unknown>; docs: () => string }): RouteSpec[] {
   return [
@@ -28,31 +35,19 @@ export function operationRoutes(s: Services, contract: { openapi: () => Record<s
       operationId: 'ready',
       tag: 'operations',
       summary: 'Readiness: the Temporal server is reachable',
+      description: `503 when the Temporal server does not answer within ${READINESS_DEADLINE_MS} ms.`,
       roles: 'public',
       errors: [503],
       responses: { 200: { description: 'Ready.', schema: HealthResponse } },
       handler: async ({ res }) => {
+        const connection = s.client.connection;
         try {
-          await s.client.connection.workflowService.getSystemInfo({});
+          await connection.withDeadline(Date.now() + READINESS_DEADLINE_MS, () => connection.workflowService.getSystemInfo({}));
         } catch (err) {
           s.logger.warn({ err: String(err) }, 'readiness: Temporal unreachable');
           throw new ProblemError('service-unavailable', 'the Temporal server is not reachable');
         }
         res.json({ status: 'ok', temporal: 'reachable' });
-      },
-    }),
-    route({
-      method: 'get',
-      path: '/v1/metrics',
-      operationId: 'metrics',
-      tag: 'operations',
-      summary: 'Prometheus metrics',
-      description:
-        'Request rate and latency by route (`waakvlam_http_requests_total`, `waakvlam_http_request_duration_seconds`), trajectories started (`waakvlam_trajectories_started_total`), escalations raised by level (`waakvlam_escalations_raised_total`, counted by the worker of this process), and the process metrics. No ids of trajectories or people.',
-      roles: 'public',
-      responses: { 200: { description: 'Prometheus text exposition format.', schema: z.string(), contentType: 'text/plain' } },
-      handler: async ({ res }) => {
-        res.type(s.metrics.registry.contentType).send(await s.metrics.registry.metrics());
       },
     }),
     route({
