@@ -3,6 +3,7 @@
  * event and kept across retries, a `source` URN, a reverse-DNS `type`, `subject` = the trajectory id, and no
  * personal data in any attribute or in `data` (ids, roles, organisations and the definition's own labels only).
  */
+import { Id } from '../definitions/schema.js';
 
 /** What the workflow hands to the notification activities; everything needed to build the same event every retry. */
 export interface NotificationEnvelope {
@@ -34,6 +35,26 @@ export interface CloudEvent {
 /** Prefix of every event type: reverse DNS, as the NL GOV profile asks. */
 export const EVENT_TYPE_PREFIX = 'nl.overheid.waakvlam';
 
+/** The value when it has the shape of a definition's role id, else null: never a name or other text from a family's data. */
+export function roleIdOrNull(value: unknown): string | null {
+  return typeof value === 'string' && Id.safeParse(value).success ? value : null;
+}
+
+/**
+ * The event's data with its owner, roles and organisations kept to role ids. The engine only sends ids of roles the
+ * definition knows; this guards the boundary for events a workflow scheduled before owners were checked.
+ */
+function withRoleIds(data: Record<string, unknown>): Record<string, unknown> {
+  const escalation = (e: unknown) =>
+    typeof e === 'object' && e !== null ? { ...e, role: roleIdOrNull((e as { role?: unknown }).role), organisation: roleIdOrNull((e as { organisation?: unknown }).organisation) } : e;
+  return {
+    ...data,
+    ...('owner' in data ? { owner: roleIdOrNull(data.owner) } : {}),
+    ...('escalation' in data ? { escalation: escalation(data.escalation) } : {}),
+    ...(Array.isArray(data.escalations) ? { escalations: data.escalations.map(escalation) } : {}),
+  };
+}
+
 /** Builds the CloudEvent for an envelope. `source` is a URN, e.g. `urn:nld:gemeente:GM0363:waakvlam`. */
 export function toCloudEvent(envelope: NotificationEnvelope, source?: string): CloudEvent {
   return {
@@ -45,6 +66,6 @@ export function toCloudEvent(envelope: NotificationEnvelope, source?: string): C
     time: envelope.time,
     datacontenttype: 'application/json',
     municipality: envelope.municipality,
-    data: envelope.data,
+    data: withRoleIds(envelope.data),
   };
 }

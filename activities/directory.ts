@@ -55,16 +55,54 @@ export interface RecipientQuery {
   organisation: string;
 }
 
+/** A municipality's part of the directory with Maps for look-ups: a role or organisation is any text. */
+interface MunicipalityIndex {
+  fallback?: string;
+  roles: Map<string, Entry>;
+  organisations: Map<string, Map<string, Entry>>;
+}
+type Entry = z.infer<typeof Entry>;
+
+const indexes = new WeakMap<Directory, Map<string, MunicipalityIndex>>();
+
+/**
+ * The directory indexed by Maps, once per directory. Keys come from definitions and (before owners were checked) from
+ * a family's data, so a plain-object look-up of `constructor`, `__proto__` or `toString` would find Object.prototype's
+ * members instead of nobody.
+ */
+function indexOf(directory: Directory): Map<string, MunicipalityIndex> {
+  let index = indexes.get(directory);
+  if (!index) {
+    index = new Map(
+      Object.entries(directory.municipalities).map(([code, m]) => [
+        code,
+        {
+          ...(m.fallback ? { fallback: m.fallback.email } : {}),
+          roles: new Map(Object.entries(m.roles)),
+          organisations: new Map(Object.entries(m.organisations).map(([org, holders]) => [org, new Map(Object.entries(holders))])),
+        },
+      ]),
+    );
+    indexes.set(directory, index);
+  }
+  return index;
+}
+
+/** The municipality's fallback address, if the directory has one. */
+export function fallbackRecipient(directory: Directory | undefined, municipality: string): string | undefined {
+  return directory ? indexOf(directory).get(municipality)?.fallback : undefined;
+}
+
 /**
  * E-mail addresses for an escalation: the organisation's holder of the role, else the municipality's holder of the
  * role, else the organisation's own contact (when the role is the organisation itself), else the fallback; with
  * deputies. Empty when the directory knows nobody.
  */
 export function resolveRecipients(directory: Directory | undefined, q: RecipientQuery): string[] {
-  const m = directory?.municipalities[q.municipality];
+  const m = directory ? indexOf(directory).get(q.municipality) : undefined;
   if (!m) return [];
-  const org = m.organisations[q.organisation];
-  const entry = org?.[q.role] ?? m.roles[q.role] ?? (q.role === q.organisation ? org?.owner : undefined);
-  if (!entry) return m.fallback ? [m.fallback.email] : [];
+  const org = m.organisations.get(q.organisation);
+  const entry = org?.get(q.role) ?? m.roles.get(q.role) ?? (q.role === q.organisation ? org?.get('owner') : undefined);
+  if (!entry) return m.fallback ? [m.fallback] : [];
   return [...new Set([entry.email, ...(entry.deputy ? [entry.deputy.email] : [])])];
 }

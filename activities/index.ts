@@ -7,7 +7,7 @@
  */
 import { Context } from '@temporalio/activity';
 import type { NotificationEnvelope } from './cloudevents.js';
-import { resolveRecipients as lookUp, type Directory, type RecipientQuery } from './directory.js';
+import { fallbackRecipient, resolveRecipients as lookUp, type Directory, type RecipientQuery } from './directory.js';
 import { createEmailSender, type EmailConfig } from './email.js';
 import { createWebhookDelivery, type WebhookConfig } from './webhook.js';
 
@@ -37,7 +37,8 @@ export function createActivities(deps: ActivityDeps = {}) {
       }
       return webhook(envelope);
     },
-    sendEmail: createEmailSender(deps.email),
+    /** E-mails the resolved recipients; a message none of whose recipients is an address goes to the fallback. */
+    sendEmail: createEmailSender(deps.email, (municipality) => fallbackRecipient(deps.directory, municipality)),
   };
 }
 

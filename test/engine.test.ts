@@ -153,7 +153,7 @@ describe('engine', () => {
           end(),
         ],
       },
-    ]);
+    ], { roles: ['regisseur', 'woningcorporatie', 'gezin'].map((id) => ({ id, name: id })) }); // owners must be roles (owners.workflow.test.ts)
     const e = TrajectoryEngine.start(def, {}, T0);
     e.completeStep('plan', 'u', { doelen: [{ id: 'huis', titel: 'Woning', wie: 'woningcorporatie', datum: '2026-04-01' }, { titel: 'Werk', wie: 'gezin', datum: '2026-05-01' }] }, T0);
     expect(e.state.openSteps.map((s) => [s.id, s.name, s.owner])).toEqual([

@@ -248,6 +248,9 @@ const MAX_EVENT_RECORDS = 200;
 export class TrajectoryEngine {
   private readonly phases: Map<string, Phase>;
   private readonly nodes = new Map<string, { node: Node; phase: string }>();
+  private readonly policies: Map<string, Definition['escalationPolicies'][string]>;
+  /** The definition's roles and organisations: the only owners a step can have, the only ids notifications carry. */
+  private readonly roles: Set<string>;
   private readonly calendar: CalendarOptions;
 
   constructor(
@@ -257,6 +260,8 @@ export class TrajectoryEngine {
     // States carried over from earlier engine versions (continue-as-new) lack newer fields.
     state.unconsumedEvents ??= {};
     this.phases = new Map(definition.phases.map((p) => [p.id, p]));
+    this.policies = new Map(Object.entries(definition.escalationPolicies));
+    this.roles = new Set(definition.roles.map((r) => r.id));
     for (const p of definition.phases) for (const n of p.nodes) this.nodes.set(n.id, { node: n, phase: p.id });
     this.calendar = { goodFriday: definition.calendar.goodFriday, extraClosedDays: definition.calendar.extraClosedDays };
   }
@@ -362,7 +367,7 @@ export class TrajectoryEngine {
     this.validateCompletion(stepId, output);
     const step = this.resolveStep(stepId);
     const closed = this.closeStep(step, 'completed', completedBy, now, output);
-    if (output) Object.assign(this.state.data, output);
+    if (output) for (const [key, value] of Object.entries(output)) setOwn(this.state.data, key, value);
     for (const token of this.state.tokens) {
       if (token.wait?.kind !== 'task' || !token.wait.stepIds.includes(step.id)) continue;
       token.wait.stepIds = token.wait.stepIds.filter((id) => id !== step.id);
@@ -374,7 +379,7 @@ export class TrajectoryEngine {
 
   /** A case-system event: a matching event handler jumps phase; otherwise it resumes the tokens waiting for it. */
   reportEvent(event: string, payload: unknown, reportedBy: string | undefined, now: number): EventRecord['effect'] {
-    this.state.lastEventAt[event] = now;
+    setOwn(this.state.lastEventAt, event, now);
     this.clock = now;
     let effect: EventRecord['effect'] = 'recorded';
     if (this.state.status === 'open') {
@@ -390,7 +395,7 @@ export class TrajectoryEngine {
           this.deliver(token, payload);
           effect = 'delivered';
         }
-        if (effect === 'recorded') this.state.unconsumedEvents[event] = { at: now, payload: payload ?? null };
+        if (effect === 'recorded') setOwn(this.state.unconsumedEvents, event, { at: now, payload: payload ?? null });
       }
       this.advance(now);
     }
@@ -401,7 +406,7 @@ export class TrajectoryEngine {
 
   private deliver(token: Token, payload: unknown): void {
     const node = this.node(token.node);
-    if (node.type === 'event' && node.storeAs) this.state.data[node.storeAs] = payload ?? null;
+    if (node.type === 'event' && node.storeAs) setOwn(this.state.data, node.storeAs, payload ?? null);
     this.moveOn(token, this.nextOf(token.node));
   }
 
@@ -418,7 +423,7 @@ export class TrajectoryEngine {
       const wait = token.wait;
       if (wait?.kind === 'timer' && wait.at <= now) {
         const node = this.node(token.node);
-        if (wait.cycle) this.state.cycles[token.node]!.ticks++;
+        if (wait.cycle) own(this.state.cycles, token.node)!.ticks++;
         this.moveOn(token, node.type === 'timer' ? node.next : undefined);
       } else if (wait?.kind === 'event' && wait.timeoutAt !== undefined && wait.timeoutAt <= now) {
         const node = this.node(token.node);
@@ -432,7 +437,7 @@ export class TrajectoryEngine {
     const token = this.state.tokens.find((t) => t.id === tokenId);
     if (!token || token.wait?.kind !== 'activity') return; // the phase was left meanwhile
     const node = this.node(token.node);
-    if (node.type === 'serviceTask' && node.resultVariable) this.state.data[node.resultVariable] = result ?? null;
+    if (node.type === 'serviceTask' && node.resultVariable) setOwn(this.state.data, node.resultVariable, result ?? null);
     this.moveOn(token, this.nextOf(token.node));
     this.advance(now);
   }
@@ -513,6 +518,22 @@ export class TrajectoryEngine {
     return (this.state.escalationRevision ?? 1) >= 2;
   }
 
+  /** The role id an owner names (its own spelling, or trimmed and in lower case), if the definition has that role. */
+  private roleId(owner: unknown): string | undefined {
+    if (typeof owner !== 'string') return undefined;
+    if (this.roles.has(owner)) return owner;
+    const normalised = owner.trim().toLowerCase();
+    return this.roles.has(normalised) ? normalised : undefined;
+  }
+
+  /**
+   * Who owns a step whose owner is not a role of the definition: the regisseur (one family, one plan, one regisseur),
+   * or the definition's first role when it has no regisseur.
+   */
+  private get fallbackOwner(): string {
+    return this.roles.has('regisseur') ? 'regisseur' : this.definition.roles[0]!.id;
+  }
+
   /** Notifications queued since the last call. */
   takeNotifications(): Notification[] {
     const out = this.state.outbox ?? [];
@@ -560,6 +581,11 @@ export class TrajectoryEngine {
     if (decision.type === 'new-deadline' && !(decision.dueAt > now)) throw new EngineRejection('InvalidRequest', 'the new deadline must lie in the future');
     if (decision.type === 'reassign' && (record.kind !== 'step' || !decision.owner?.trim())) {
       throw new EngineRejection('InvalidRequest', 'only a step can be reassigned, to a named owner');
+    }
+    // The update's validator (the dry run) refuses an owner that is not a role of the definition, without echoing
+    // it. Not checked when applying: reassignments accepted before this check must replay as they ran.
+    if (dryRun && decision.type === 'reassign' && !this.roles.has(decision.owner)) {
+      throw new EngineRejection('InvalidRequest', `a step can be reassigned to a role of the definition only: ${[...this.roles].join(', ')}`);
     }
     if (dryRun) return record;
     record.decisions.push({ ...decision, decidedAt: now } as Decision);
@@ -662,7 +688,7 @@ export class TrajectoryEngine {
   }
 
   private ladder(policyId: string, from: number): Ladder | undefined {
-    const policy = this.definition.escalationPolicies[policyId];
+    const policy = this.policies.get(policyId);
     if (!policy) return undefined;
     return { policy: policyId, level: 0, from, nextAt: addDuration(from, policy.levels[0]!.after, this.calendar) };
   }
@@ -670,8 +696,10 @@ export class TrajectoryEngine {
   /** The ladder's next level fires for a step: a record, a notification, and the next level's time. */
   private raise(step: OpenStep, now: number): void {
     const ladder = step.ladder!;
-    const policy = this.definition.escalationPolicies[ladder.policy]!;
+    const policy = this.policies.get(ladder.policy)!;
     const level = policy.levels[ladder.level]!;
+    // A step from a run before owners were checked may carry an owner that is no role: it escalates as the fallback's.
+    const owner = this.roleId(step.owner) ?? this.fallbackOwner;
     const record: EscalationRecord = {
       id: `${step.id}@${ladder.level}`,
       kind: 'step',
@@ -681,8 +709,8 @@ export class TrajectoryEngine {
       // The definition's own label, never a name made from the trajectory's data (a plan goal may be sensitive).
       stepName: this.nodes.get(step.nodeId)?.node.name ?? step.nodeId,
       level: ladder.level,
-      role: level.role === 'owner' ? step.owner : level.role,
-      organisation: step.owner,
+      role: level.role === 'owner' ? owner : level.role,
+      organisation: owner,
       dueAt: step.dueAt,
       raisedAt: now,
       recipients: [],
@@ -691,7 +719,7 @@ export class TrajectoryEngine {
     // A restarted ladder raises the same level again: keep ids unique.
     if (this.state.escalations!.some((e) => e.id === record.id)) record.id = `${record.id}#${this.state.escalations!.filter((e) => e.id.startsWith(record.id)).length + 1}`;
     this.state.escalations!.push(record);
-    this.notify('escalation.raised', now, { escalation: this.describe(record), recordId: record.id, owner: step.owner, phase: step.phase });
+    this.notify('escalation.raised', now, { escalation: this.describe(record), recordId: record.id, owner, phase: step.phase });
     ladder.level++;
     const next = policy.levels[ladder.level];
     ladder.nextAt = next ? addDuration(ladder.from, next.after, this.calendar) : undefined;
@@ -721,7 +749,7 @@ export class TrajectoryEngine {
     const contact = this.state.contact!;
     const watch = this.definition.contactWatch!;
     const ladder = contact.ladder!;
-    const policy = this.definition.escalationPolicies[ladder.policy]!;
+    const policy = this.policies.get(ladder.policy)!;
     const level = policy.levels[ladder.level]!;
     if (ladder.level === 0) contact.stalls++;
     const record: EscalationRecord = {
@@ -770,8 +798,9 @@ export class TrajectoryEngine {
       node: e.nodeId,
       stepName: e.stepName,
       level: e.level,
-      role: e.role,
-      organisation: e.organisation,
+      // Records from before owners were checked may hold other text: notifications carry role ids only.
+      role: this.roleId(e.role) ?? this.fallbackOwner,
+      organisation: this.roleId(e.organisation) ?? this.fallbackOwner,
       dueAt: new Date(e.dueAt).toISOString(),
       raisedAt: new Date(e.raisedAt).toISOString(),
     };
@@ -823,8 +852,8 @@ export class TrajectoryEngine {
   private openStep(nodeId: string, name: string, owner: string, dueAt: number, now: number, escalation: string | undefined, key?: string, item?: unknown): OpenStep {
     const phase = this.state.phase!;
     const base = key === undefined ? nodeId : `${nodeId}/${key}`;
-    const count = (this.state.opened[base] ?? 0) + 1;
-    this.state.opened[base] = count;
+    const count = (own(this.state.opened, base) ?? 0) + 1;
+    setOwn(this.state.opened, base, count);
     const step: OpenStep = {
       id: count === 1 ? base : `${base}#${count}`,
       nodeId,
@@ -905,8 +934,18 @@ export class TrajectoryEngine {
             if (typeof owner !== 'string' || owner.trim() === '') return this.incident(token, `element ${i + 1}: the owner is not a text`, now);
             planned.push({ key: stepKey(item, i), name: String(evalFeel(node.task.name, this.context(ctx)) ?? `${node.id} ${i + 1}`), owner, dueAt, item });
           }
-          for (const p of planned) {
-            stepIds.push(this.openStep(node.id, p.name, p.owner, p.dueAt, now, node.task.escalation ?? defaultPolicy, p.key, p.item).id);
+          for (const [i, p] of planned.entries()) {
+            // The owner comes from the trajectory's data: only a role of the definition may own the step (and reach
+            // notifications). Anything else is the fallback owner's, with an incident naming the element, not the text.
+            const owner = this.roleId(p.owner);
+            if (owner === undefined) {
+              this.state.incidents.push({
+                at: now,
+                node: node.id,
+                message: `element ${i + 1}: the owner is not a role of the definition; the step is owned by ${this.fallbackOwner} until it is reassigned`,
+              });
+            }
+            stepIds.push(this.openStep(node.id, p.name, owner ?? this.fallbackOwner, p.dueAt, now, node.task.escalation ?? defaultPolicy, p.key, p.item).id);
           }
           if (stepIds.length === 0) return this.moveOn(token, node.next);
           token.wait = { kind: 'task', stepIds };
@@ -952,7 +991,8 @@ export class TrajectoryEngine {
         }
         case 'timer': {
           if (node.cycle) {
-            const cycle = (this.state.cycles[node.id] ??= { startedAt: now, ticks: 0 });
+            let cycle = own(this.state.cycles, node.id);
+            if (!cycle) setOwn(this.state.cycles, node.id, (cycle = { startedAt: now, ticks: 0 }));
             if (cycle.ticks >= node.cycle.times) {
               delete this.state.cycles[node.id];
               return this.moveOn(token, node.done);
@@ -966,7 +1006,7 @@ export class TrajectoryEngine {
           return;
         }
         case 'event': {
-          const early = this.state.unconsumedEvents[node.event];
+          const early = own(this.state.unconsumedEvents, node.event);
           if (early) {
             delete this.state.unconsumedEvents[node.event];
             return this.deliver(token, early.payload);
@@ -1083,6 +1123,20 @@ function stepKey(item: unknown, index: number): string {
   const id = isObject(item) && (typeof item.id === 'string' || typeof item.id === 'number') ? String(item.id) : '';
   const safe = id.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
   return safe || String(index + 1);
+}
+
+/**
+ * A record's own entry for a key, never one inherited from Object.prototype (`constructor`, `toString`…). The
+ * engine's state is plain JSON (it crosses continue-as-new), so its records cannot be Maps; keys that come from
+ * definitions or data (node, event and variable names) are read through this and written through {@link setOwn}.
+ */
+function own<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** Sets a record's own entry; for `__proto__` too, which a plain assignment would turn into the record's prototype. */
+function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

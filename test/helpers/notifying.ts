@@ -1,0 +1,79 @@
+/**
+ * A trajectory on a real worker whose notifications go to real receivers in the test process (an HTTP webhook
+ * receiver and an SMTP server), with a small directory; and small definitions validated as the API validates them.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { WorkflowBundle } from '@temporalio/worker';
+import type { Directory } from '../../activities/directory.js';
+import type { Definition } from '../../definitions/schema.js';
+import { validateDefinition } from '../../definitions/validate.js';
+import { trajectoryWorkflow, type TrajectoryInput } from '../../workflows/trajectory.js';
+import { createWorker } from '../../worker/worker.js';
+import { Driver } from './driver.js';
+import type { MailServer, WebhookReceiver } from './receivers.js';
+import { uniqueId } from './temporal.js';
+
+/** Standard Webhooks secret the worker signs with. */
+export const WEBHOOK_SECRET = `whsec_${Buffer.from('waakvlam-notifying-secret-32-bytes').toString('base64')}`;
+
+/** GM0363 knows a regisseur, a teamleider, the woningcorporatie's contact and a fallback; GM0599 knows nobody. */
+export const DIRECTORY: Directory = {
+  municipalities: {
+    GM0363: {
+      fallback: { email: 'regieteam@gemeente.example' },
+      roles: { regisseur: { email: 'regisseur@gemeente.example' }, teamleider: { email: 'teamleider@gemeente.example' } },
+      organisations: { woningcorporatie: { owner: { email: 'bemiddeling@corporatie.example' } } },
+    },
+    GM0599: { roles: {}, organisations: {} },
+  },
+};
+
+export interface Notifying {
+  env: TestWorkflowEnvironment;
+  bundle: WorkflowBundle;
+  receiver: WebhookReceiver;
+  mail: MailServer;
+}
+
+/** Runs `fn` on a new GM0363 trajectory with `input`; terminates it afterwards, once its deliveries are done. */
+export async function withNotifyingTrajectory(
+  n: Notifying,
+  input: Omit<TrajectoryInput, 'caseRef' | 'municipality'>,
+  fn: (d: Driver) => Promise<void>,
+): Promise<void> {
+  const taskQueue = uniqueId('tq');
+  const caseRef = uniqueId('ZAAK');
+  const worker = await createWorker({
+    connection: n.env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    workflowBundle: n.bundle,
+    activityDeps: {
+      directory: DIRECTORY,
+      webhook: { url: n.receiver.url, secret: WEBHOOK_SECRET },
+      email: { url: `smtp://127.0.0.1:${n.mail.port}`, from: 'Waakvlam <waakvlam@gemeente.example>' },
+    },
+  });
+  await worker.runUntil(async () => {
+    const handle = await n.env.client.workflow.start(trajectoryWorkflow, {
+      workflowId: `GM0363-${caseRef}`,
+      taskQueue,
+      args: [{ caseRef, municipality: 'GM0363', ...input }],
+    });
+    const d = new Driver(n.env, handle);
+    try {
+      await fn(d);
+    } finally {
+      // Stop only once deliveries are done: an activity cut off by the worker's shutdown holds the server's clock.
+      await d.settle().catch(() => undefined);
+      await handle.terminate('test finished').catch(() => undefined);
+    }
+  });
+}
+
+/** A definition checked by the validator (as the API registers it); throws with every problem otherwise. */
+export function validDefinition(input: Record<string, unknown>): Definition {
+  const result = validateDefinition(input, { activities: [] });
+  if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 2));
+  return result.definition;
+}
