@@ -14,8 +14,7 @@ import { openApiPath } from '../api/route.js';
 import { createWorker } from '../worker/worker.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
-import { settle } from './helpers/driver.js';
-import { as, expectProblem, TEST_SECRET, testApp } from './helpers/api.js';
+import { as, exists as existsIn, expectProblem, historyLength as historyLengthOf, TEST_SECRET, testApp } from './helpers/api.js';
 import { validateDefinition } from '../definitions/validate.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import type { Definition } from '../definitions/schema.js';
@@ -42,21 +41,8 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** History length once the background notification deliveries are done, so only requests change it. */
-async function historyLength(workflowId: string): Promise<number> {
-  const handle = env.client.workflow.getHandle(workflowId);
-  await settle(handle);
-  return (await handle.fetchHistory()).events?.length ?? 0;
-}
-
-async function exists(workflowId: string): Promise<boolean> {
-  try {
-    await env.client.workflow.getHandle(workflowId).describe();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const historyLength = (workflowId: string) => historyLengthOf(env.client, workflowId);
+const exists = (workflowId: string) => existsIn(env.client, workflowId);
 
 function define(raw: Record<string, unknown>): Definition {
   const r = validateDefinition(raw, { activities: [] });
@@ -384,7 +370,8 @@ describe('API end to end', () => {
     expect(far.body.errors[0]).toMatchObject({ path: '/query/deadlineBefore', message: 'must lie between 1970 and 2199' });
     // Both filters at once: due before now and before the date (here: before 2000, so none).
     expect((await operator.get(`/v1/trajectories?overdue=true&deadlineBefore=2000-01-01T00:00:00Z`)).body.count).toBe(0);
-    expect((await operator.get('/v1/definitions/validate')).status).toBe(404); // GET reads a definition named "validate": there is none
+    // A path served for POST only answers every other method with 405, even where `/v1/definitions/:definitionId` matches.
+    expect((await operator.get('/v1/definitions/validate')).status).toBe(405);
     const wrongMethod = await request(listApp).delete('/v1/definitions/validate');
     expectProblem(wrongMethod, 405, 'method-not-allowed');
     expect(wrongMethod.headers.allow).toBe('POST');
