@@ -210,3 +210,45 @@ describe('a trajectory with a role named "constructor"', () => {
     });
   });
 });
+
+describe('an e-mail nobody can receive', () => {
+  it('does not cut off the webhook of the same notification: the closed run ends only once the webhook is delivered', async () => {
+    // GM0598's regisseur has an address the mail server refuses, and no fallback: the e-mail fails at once, not
+    // retried; the receiver is down, so the webhook of the same escalation is still being retried.
+    const definition = validDefinition({
+      id: 'onbereikbaar',
+      version: 1,
+      name: 'Onbereikbaar',
+      roles: [{ id: 'regisseur', name: 'Regisseur' }],
+      escalationPolicies: { direct: { levels: [{ role: 'owner', after: 'PT0S' }] } },
+      defaultEscalationPolicy: 'direct',
+      phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due: 'PT1S', next: 'e' }, { id: 'e', type: 'end' }] }],
+    });
+    receiver.down = true;
+    try {
+      await withNotifyingTrajectory({ env, bundle, receiver, mail }, { definition, municipality: 'GM0598' }, async (d) => {
+        const handle = d.handle;
+        await d.skip('1 minute');
+        const raised = () => receiver.received.filter((r) => r.body.includes(`"subject":"${handle.workflowId}"`) && r.body.includes('escalation.raised'));
+        for (let i = 0; i < 100 && raised().length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+        expect(raised().length).toBeGreaterThanOrEqual(2); // refused, retried
+        // Hours later its retries are 10 minutes apart; the close's own notifications start retrying at 1 s, so
+        // they arrive first once the receiver is back: a run that no longer waited for the escalation's webhook
+        // would end before it arrived.
+        await d.skip('2 hours');
+        await handle.executeUpdate(closeUpdate, { args: [{ reason: 'verhuisd', closedBy: 'regisseur-1' }] });
+        expect((await handle.describe()).status.name).toBe('RUNNING'); // still delivering
+        receiver.down = false;
+        const ended = await Promise.race([handle.result(), new Promise((r) => setTimeout(() => r('still running'), 30_000))]);
+        expect(ended).toMatchObject({ status: 'closed' });
+        // The refused e-mails (the escalation, and its resolution at the close) are incidents that say why.
+        const incidents = (ended as { incidents: Array<{ node: string; message: string }> }).incidents;
+        expect(incidents.map((i) => i.message)).toEqual([expect.stringMatching(/refused every recipient.*\(550\)/), expect.stringMatching(/refused every recipient.*\(550\)/)]);
+        const delivered = receiver.accepted().filter((w) => w.subject === handle.workflowId).map((w) => w.type);
+        expect(delivered).toEqual(expect.arrayContaining(['nl.overheid.waakvlam.escalation.raised', 'nl.overheid.waakvlam.trajectory.closed']));
+      });
+    } finally {
+      receiver.down = false;
+    }
+  });
+});

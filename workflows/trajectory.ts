@@ -5,6 +5,7 @@
  * activities for service tasks, messages, search attributes and continue-as-new.
  */
 import {
+  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -493,13 +494,18 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
       } else if (n.type === 'escalation.resolved') {
         to = (n.data.recipients as string[] | undefined) ?? [];
       }
-      await Promise.all([early ?? notifications.deliverWebhook(envelope), to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
+      // Each channel settles on its own: an e-mail nobody can receive does not end the run while its webhook retries.
+      const channels = await Promise.allSettled([early ?? notifications.deliverWebhook(envelope), to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
+      for (const channel of channels) if (channel.status === 'rejected') refused(channel.reason);
+    };
+    // Retried without end; only a non-retryable refusal (410 Gone, an e-mail nobody can receive) gets here: kept as an incident.
+    const refused = (err: unknown) => {
+      // An activity's failure says only "Activity task failed"; its cause says why (410 Gone, refused recipients).
+      const reason = err instanceof ActivityFailure && err.cause ? err.cause : err;
+      engine.state.incidents.push({ at: now(), node: `notification:${envelope.id}`, message: reason instanceof Error ? reason.message : String(reason) });
     };
     run()
-      // Retried without end; only a non-retryable refusal (410 Gone) gets here: kept as an incident.
-      .catch((err: unknown) => {
-        engine.state.incidents.push({ at: now(), node: `notification:${envelope.id}`, message: err instanceof Error ? err.message : String(err) });
-      })
+      .catch(refused)
       .finally(() => {
         deliveries--;
         dirty = true;

@@ -16,7 +16,10 @@ import { uniqueId } from './temporal.js';
 /** Standard Webhooks secret the worker signs with. */
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('waakvlam-notifying-secret-32-bytes').toString('base64')}`;
 
-/** GM0363 knows a regisseur, a teamleider, the woningcorporatie's contact and a fallback; GM0599 knows nobody. */
+/**
+ * GM0363 knows a regisseur, a teamleider, the woningcorporatie's contact and a fallback; GM0599 knows nobody; GM0598
+ * knows a regisseur whose address the mail server refuses.
+ */
 export const DIRECTORY: Directory = {
   municipalities: {
     GM0363: {
@@ -25,6 +28,8 @@ export const DIRECTORY: Directory = {
       organisations: { woningcorporatie: { owner: { email: 'bemiddeling@corporatie.example' } } },
     },
     GM0599: { roles: {}, organisations: {} },
+    // The regisseur's address is one the mail server refuses (see MailServer.REFUSED_DOMAIN), and there is no fallback.
+    GM0598: { roles: { regisseur: { email: 'regisseur@onbekend.example' } }, organisations: {} },
   },
 };
 
@@ -35,10 +40,13 @@ export interface Notifying {
   mail: MailServer;
 }
 
-/** Runs `fn` on a new GM0363 trajectory with `input`; terminates it afterwards, once its deliveries are done. */
+/**
+ * Runs `fn` on a new trajectory with `input` (of GM0363 unless `input.municipality` says otherwise); terminates it
+ * afterwards, once its deliveries are done.
+ */
 export async function withNotifyingTrajectory(
   n: Notifying,
-  input: Omit<TrajectoryInput, 'caseRef' | 'municipality'>,
+  { municipality = 'GM0363', ...input }: Omit<TrajectoryInput, 'caseRef' | 'municipality'> & { municipality?: string },
   fn: (d: Driver) => Promise<void>,
 ): Promise<void> {
   const taskQueue = uniqueId('tq');
@@ -56,9 +64,9 @@ export async function withNotifyingTrajectory(
   });
   await worker.runUntil(async () => {
     const handle = await n.env.client.workflow.start(trajectoryWorkflow, {
-      workflowId: `GM0363-${caseRef}`,
+      workflowId: `${municipality}-${caseRef}`,
       taskQueue,
-      args: [{ caseRef, municipality: 'GM0363', ...input }],
+      args: [{ caseRef, municipality, ...input }],
     });
     const d = new Driver(n.env, handle);
     try {

@@ -66,6 +66,8 @@ export function decodeWords(header: string): string {
 
 export class MailServer {
   readonly messages: ReceivedMail[] = [];
+  /** Recipients at this domain are refused for good (550), as a server refuses an address it does not know. */
+  static readonly REFUSED_DOMAIN = 'onbekend.example';
   private server?: SMTPServer;
   port = 0;
 
@@ -74,6 +76,12 @@ export class MailServer {
       authOptional: true,
       disabledCommands: ['STARTTLS'],
       logger: false,
+      onRcptTo: (address, _session, callback) => {
+        if (address.address.endsWith(`@${MailServer.REFUSED_DOMAIN}`)) {
+          return callback(Object.assign(new Error(`no such user: ${address.address}`), { responseCode: 550 }));
+        }
+        callback();
+      },
       onData: (stream, session, callback) => {
         let raw = '';
         stream.on('data', (c: Buffer) => (raw += c.toString()));
