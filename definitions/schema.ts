@@ -177,6 +177,20 @@ export const NODE_TYPES: readonly NodeType[] = [
   'end',
 ];
 
+/**
+ * Most nodes a definition may have, all phases together. The shipped gezinstraject has 36; a municipality's most
+ * elaborate process is a few hundred steps at most, so 1 000 is far beyond any real one. The bound keeps validation
+ * (of any definition posted to the API, by any role, and of every definition the worker loads) small: it is linear
+ * in the definition's size, and at 1 000 nodes takes a few milliseconds for a chain of tasks and some tens for the
+ * costliest shape we know (`npm run bench:validate`).
+ */
+export const MAX_NODES_PER_DEFINITION = 1000;
+/**
+ * The problem a definition with too many nodes gets, at the `nodes` of the phase that crosses the limit (zod's own
+ * check, per phase, gives the same). Its nodes are not checked further: neither their fields nor their flows.
+ */
+export const TOO_MANY_NODES = `at most ${MAX_NODES_PER_DEFINITION} nodes per definition (all phases together); its nodes are checked once it is within the limit`;
+
 export const Phase = z.strictObject({
   id: Id,
   name: Label,
@@ -188,7 +202,7 @@ export const Phase = z.strictObject({
   exit: Feel.optional(),
   /** Id of the first node. */
   start: Id,
-  nodes: z.array(Node).min(1),
+  nodes: z.array(Node).min(1).max(MAX_NODES_PER_DEFINITION, TOO_MANY_NODES),
 });
 export type Phase = z.infer<typeof Phase>;
 

@@ -6,7 +6,9 @@
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CatalogError } from '../../definitions/catalog.js';
-import { validateDefinition } from '../../definitions/validate.js';
+import { MAX_NODES_PER_DEFINITION } from '../../definitions/schema.js';
+import { MAX_PROBLEMS } from '../../definitions/validate.js';
+import { validationThread } from '../../definitions/validate-thread.js';
 import { ProblemError } from '../problem.js';
 import { route, type RouteSpec } from '../route.js';
 import type { Services } from '../services.js';
@@ -18,7 +20,8 @@ const ALL = ['case-system', 'operator', 'manager'] as const;
 
 export function definitionRoutes(s: Services): RouteSpec[] {
   const { catalog } = s;
-  const validate = (body: unknown) => validateDefinition(body, { activities: s.activities });
+  // In the validation thread: a definition of up to 1 MB, from any role, never holds up other requests.
+  const validate = (body: unknown) => validationThread.validate(body, { activities: s.activities });
   return [
     route({
       method: 'get',
@@ -63,13 +66,13 @@ export function definitionRoutes(s: Services): RouteSpec[] {
       operationId: 'validateDefinition',
       tag: 'definitions',
       summary: 'Validate a definition without registering it',
-      description: 'Every problem at once, each with its JSON pointer into the definition and, where there is one, a "did you mean".',
+      description: `Every problem at once (up to ${MAX_PROBLEMS}), each with its JSON pointer into the definition and, where there is one, a "did you mean". A definition has at most ${MAX_NODES_PER_DEFINITION} nodes, all phases together.`,
       roles: ALL,
       body: DefinitionDocument,
       bodyLimit: DEFINITION_BODY_LIMIT,
       responses: { 200: { description: 'Whether it is valid, and every problem.', schema: ValidationResult } },
-      handler: ({ body, res }) => {
-        const result = validate(body);
+      handler: async ({ body, res }) => {
+        const result = await validate(body);
         res.json({ valid: result.ok, problems: result.problems });
       },
     }),
@@ -92,7 +95,7 @@ export function definitionRoutes(s: Services): RouteSpec[] {
         200: { description: 'Identical to a shipped version: nothing to register.', schema: DefinitionRegistered },
       },
       handler: async ({ principal, body, res }) => {
-        const result = validate(body);
+        const result = await validate(body);
         if (!result.ok) {
           throw new ProblemError('unprocessable', `the definition has ${result.problems.length} problem(s)`, {
             errors: result.problems.map((p) => ({ path: `/body${p.path}`, message: p.suggestion ? `${p.message} (did you mean "${p.suggestion}"?)` : p.message })),
