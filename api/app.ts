@@ -15,6 +15,7 @@ import type { Client } from '@temporalio/client';
 import { ACTIVITY_NAMES } from '../activities/index.js';
 import { DefinitionCatalog } from '../definitions/catalog.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
+import { pointer } from '../definitions/validate.js';
 import type { Config } from '../worker/config.js';
 import type { Authenticator, Principal } from './auth.js';
 import { renderDocs } from './docs.js';
@@ -149,10 +150,18 @@ export function createApp(opts: AppOptions): express.Express {
   };
   // Public routes (health, documentation), per address: readiness asks Temporal, so it must not be free to flood.
   const publicByAddress = rateLimit({ windowMs: 60_000, limit: perMinute * 10, standardHeaders: 'draft-8', legacyHeaders: false, handler: tooMany });
-  // Refused tokens, per address (generous: a municipality's case system may sit behind one address). Only
-  // refusals count, and only refusals are stopped: a valid token from a busy address is never locked out; it
-  // meets the limit per token subject and municipality below.
-  const refusedByAddress = new AddressCounter(60_000, perMinute * 10);
+  // Refused tokens, per address (generous: a municipality's case system may sit behind one address; IPv6 by /56).
+  // Only refusals count, and only refusals are stopped: the limiter runs after a token is refused, so a valid token
+  // from a busy address is never locked out; it meets the limit per token subject and municipality below.
+  const refusedByAddress = rateLimit({
+    windowMs: 60_000,
+    limit: perMinute * 10,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, res, next) => {
+      next(new ProblemError('too-many-requests', `too many refused tokens a minute from this address; try again after ${res.get('retry-after') ?? 60} s`));
+    },
+  });
   const byClient = rateLimit({
     windowMs: 60_000,
     limit: perMinute,
@@ -167,11 +176,8 @@ export function createApp(opts: AppOptions): express.Express {
       req.principal = await opts.authenticate(req.get('authorization'));
     } catch (err) {
       if (!(err instanceof ProblemError) || err.problemType !== 'unauthorized') throw err;
-      const retryAfter = refusedByAddress.count(req.ip ?? 'unknown');
-      if (retryAfter !== undefined) {
-        res.set('retry-after', String(retryAfter));
-        throw new ProblemError('too-many-requests', `too many refused tokens a minute from this address; try again after ${retryAfter} s`);
-      }
+      // Counts this refusal; past the limit the limiter answers 429 instead of the 401.
+      await new Promise<void>((resolve, reject) => void refusedByAddress(req, res, (limited?: unknown) => (limited ? reject(limited) : resolve())));
       throw err;
     }
     next();
@@ -250,30 +256,4 @@ export function createApp(opts: AppOptions): express.Express {
     }),
   );
   return app;
-}
-
-/** `['body', 'data', 'a/b']` → `/body/data/a~1b` (RFC 6901). */
-function pointer(path: Array<string | number>): string {
-  return path.map((k) => '/' + String(k).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
-}
-
-/**
- * Counts events per address in fixed windows, forgetting addresses whose window has passed. `count` records one
- * and answers, once an address is past the limit, in how many seconds its window ends.
- */
-class AddressCounter {
-  private readonly windows = new Map<string, { until: number; count: number }>();
-  constructor(
-    private readonly windowMs: number,
-    private readonly limit: number,
-  ) {}
-
-  count(address: string): number | undefined {
-    const now = Date.now();
-    if (this.windows.size > 10_000) for (const [a, w] of this.windows) if (w.until <= now) this.windows.delete(a);
-    let w = this.windows.get(address);
-    if (!w || w.until <= now) this.windows.set(address, (w = { until: now + this.windowMs, count: 0 }));
-    w.count++;
-    return w.count > this.limit ? Math.ceil((w.until - now) / 1000) : undefined;
-  }
 }

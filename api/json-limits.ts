@@ -32,30 +32,39 @@ export interface JsonProblem {
 /** Every way `value` exceeds `limits` (at most 20: the first ones found), with the path to each. */
 export function jsonProblems(value: unknown, limits: JsonLimits): JsonProblem[] {
   const problems: JsonProblem[] = [];
-  const walk = (v: unknown, path: Array<string | number>, depth: number): void => {
+  // One path, pushed and popped as the walk goes; copied only into a problem.
+  const path: Array<string | number> = [];
+  const problem = (message: string, last?: string) => problems.push({ path: last === undefined ? [...path] : [...path, last], message });
+  const walk = (v: unknown, depth: number): void => {
     if (problems.length >= 20) return;
     if (typeof v === 'string') {
-      if (v.length > limits.stringLength) problems.push({ path, message: `a string may have at most ${limits.stringLength} characters` });
+      if (v.length > limits.stringLength) problem(`a string may have at most ${limits.stringLength} characters`);
       return;
     }
     if (v === null || typeof v !== 'object') return;
     if (depth > limits.depth) {
-      problems.push({ path, message: `nested too deeply: at most ${limits.depth} levels of objects and arrays` });
+      problem(`nested too deeply: at most ${limits.depth} levels of objects and arrays`);
       return;
     }
     if (Array.isArray(v)) {
-      if (v.length > limits.entries) problems.push({ path, message: `an array may have at most ${limits.entries} elements` });
-      v.forEach((item, i) => walk(item, [...path, i], depth + 1));
+      if (v.length > limits.entries) problem(`an array may have at most ${limits.entries} elements`);
+      for (let i = 0; i < v.length; i++) {
+        path.push(i);
+        walk(v[i], depth + 1);
+        path.pop();
+      }
       return;
     }
     const keys = Object.keys(v);
-    if (keys.length > limits.entries) problems.push({ path, message: `an object may have at most ${limits.entries} keys` });
+    if (keys.length > limits.entries) problem(`an object may have at most ${limits.entries} keys`);
     for (const key of keys) {
-      if (key === '__proto__') problems.push({ path: [...path, key], message: 'the key "__proto__" is not allowed' });
-      else if (key.length > limits.keyLength) problems.push({ path: [...path, key.slice(0, 32) + '…'], message: `a key may have at most ${limits.keyLength} characters` });
-      walk((v as Record<string, unknown>)[key], [...path, key], depth + 1);
+      if (key === '__proto__') problem('the key "__proto__" is not allowed', key);
+      else if (key.length > limits.keyLength) problem(`a key may have at most ${limits.keyLength} characters`, `${key.slice(0, 32)}…`);
+      path.push(key);
+      walk((v as Record<string, unknown>)[key], depth + 1);
+      path.pop();
     }
   };
-  walk(value, [], 1);
+  walk(value, 1);
   return problems;
 }

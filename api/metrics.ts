@@ -9,8 +9,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from 'pino';
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { ACTIVITY_NAMES } from '../activities/index.js';
-import { DefinitionRegistry } from '../definitions/registry.js';
 
 /** The `definition` label of a trajectory started with a definition a municipality registered. */
 export const REGISTERED_DEFINITION_LABEL = 'registered';
@@ -23,10 +21,11 @@ export interface Metrics {
   /** HTTP request latency by method, route pattern and status, in seconds. */
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   /**
-   * Counts a trajectory started through the API, by municipality and definition. The `definition` label is the id
-   * when it is the id of a shipped definition (a municipality's own version of it included), else `registered`.
+   * Trajectories started through the API, by municipality and definition. The `definition` label is the id when it
+   * is the id of a shipped definition (a municipality's own version of it included), else
+   * {@link REGISTERED_DEFINITION_LABEL}: the caller decides.
    */
-  trajectoriesStarted: { inc(labels: { municipality: string; definition: string }): void };
+  trajectoriesStarted: Counter<'municipality' | 'definition'>;
   /** Escalations raised (first delivery attempt of `escalation.raised`), by ladder level (a number) and municipality. */
   escalationsRaised: Counter<'level' | 'municipality'>;
 }
@@ -35,14 +34,6 @@ export interface Metrics {
 export function createMetrics(): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const started = new Counter({
-    name: 'waakvlam_trajectories_started_total',
-    help: 'Trajectories started through the API, by municipality and definition (a shipped id, or "registered")',
-    labelNames: ['municipality', 'definition'],
-    registers: [registry],
-  });
-  // Read when the first trajectory starts: a worker never needs it.
-  let shippedIds: ReadonlySet<string> | undefined;
   return {
     registry,
     httpRequests: new Counter({
@@ -58,12 +49,12 @@ export function createMetrics(): Metrics {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    trajectoriesStarted: {
-      inc({ municipality, definition }) {
-        shippedIds ??= new Set(DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }).ids());
-        started.inc({ municipality, definition: shippedIds.has(definition) ? definition : REGISTERED_DEFINITION_LABEL });
-      },
-    },
+    trajectoriesStarted: new Counter({
+      name: 'waakvlam_trajectories_started_total',
+      help: 'Trajectories started through the API, by municipality and definition (a shipped id, or "registered")',
+      labelNames: ['municipality', 'definition'],
+      registers: [registry],
+    }),
     escalationsRaised: new Counter({
       name: 'waakvlam_escalations_raised_total',
       help: 'Escalations raised, by ladder level and municipality',

@@ -33,12 +33,20 @@ export function looksLikeBsn(value: string): boolean {
 }
 
 /**
- * True when the text holds a group of exactly nine digits (not part of a longer run of digits) that passes the
- * elfproef: `bsn-123456782`, `123456782-a` or `ZAAK123456782`. Such a group could be a BSN, so a case reference
- * holding one is refused. Longer digit runs (`ZAAK-2026-0000000042`, as Open Zaak numbers zaken) are not BSNs.
+ * True when the text holds nine digits that pass the elfproef, written as a BSN is written: a group of exactly nine
+ * digits (not part of a longer run of digits: `bsn-123456782`, `ZAAK123456782`), or in the printed groupings
+ * `1234.56.782`, `123.456.782` and `123-456-782` (one separator, `.`, `-` or `_`, used throughout). Such a number could
+ * be a BSN, so a case reference holding one is refused. Longer digit runs (`ZAAK-2026-0000000042`, as Open Zaak numbers
+ * zaken) and other groupings (`ZAAK-2026-00042`) are not BSNs.
  */
 export function containsBsn(value: string): boolean {
-  return (value.match(/(?<!\d)\d{9}(?!\d)/g) ?? []).some((group) => group !== '000000000' && looksLikeBsn(group));
+  const candidates = [
+    ...value.matchAll(/(?<!\d)\d{9}(?!\d)/g),
+    // Not inside a longer chain of digit groups (`2026-123-456-782`).
+    ...value.matchAll(/(?<!\d)(?<!\d[._-])\d{4}([._-])\d{2}\1\d{3}(?!\d|[._-]\d)/g),
+    ...value.matchAll(/(?<!\d)(?<!\d[._-])\d{3}([._-])\d{3}\1\d{3}(?!\d|[._-]\d)/g),
+  ].map((m) => m[0].replace(/[._-]/g, ''));
+  return candidates.some((digits) => digits !== '000000000' && looksLikeBsn(digits));
 }
 
 /** CBS municipality code, e.g. `GM0363` (Amsterdam). */
@@ -52,7 +60,7 @@ export const CaseRef = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may contain only letters, digits, ".", "_" and "-", starting with a letter or digit')
   .refine(
     (v) => !containsBsn(v),
-    "holds nine digits that could be a BSN; send the case system's pseudonymous case reference (such as ZAAK-2026-0042), with no group of exactly nine digits passing the elfproef",
+    "holds nine digits that could be a BSN; send the case system's pseudonymous case reference (such as ZAAK-2026-0042), with no nine digits passing the elfproef, alone or grouped as 1234.56.782 or 123-456-782",
   );
 
 export const DefinitionId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a lower-case definition id such as gezinstraject');

@@ -8,6 +8,7 @@ import type { DefinitionCatalog } from '../definitions/catalog.js';
 import type { Principal } from './auth.js';
 import type { Metrics } from './metrics.js';
 import { ProblemError } from './problem.js';
+import { getStateQuery, type TrajectoryView, type trajectoryWorkflow } from '../workflows/trajectory.js';
 
 export interface Services {
   client: Client;
@@ -61,3 +62,20 @@ export async function translateTemporalError(client: Client, err: unknown, id: s
 
 /** gRPC status codes of a Temporal call that may succeed when tried again: DEADLINE_EXCEEDED, UNAVAILABLE. */
 const TEMPORARY = new Set([4, 14]);
+
+/**
+ * A trajectory's state without making a worker replay a closed run: a run that has completed answers with its
+ * result (the state at its end, read from the last event of its history); a running run answers the query (its
+ * worker holds it). Only a run that ended otherwise (terminated, timed out, failed) falls back to the query.
+ * Temporal's errors are thrown as they are (see {@link translateTemporalError}).
+ */
+export async function trajectoryState(client: Client, id: string): Promise<TrajectoryView> {
+  const handle = client.workflow.getHandle<typeof trajectoryWorkflow>(id);
+  const run = await handle.describe();
+  if (run.status.name === 'COMPLETED') {
+    // This run's result, not a later run's (a re-opening may start one meanwhile).
+    const { snapshot: _snapshot, ...state } = await client.workflow.getHandle<typeof trajectoryWorkflow>(id, run.runId, { followRuns: false }).result();
+    return state;
+  }
+  return handle.query(getStateQuery);
+}

@@ -110,6 +110,11 @@ export class DefinitionCatalog {
     this.cacheMs = cacheMs ?? 5_000;
   }
 
+  /** Whether `id` is the id of a shipped definition (the same for every municipality; not a name it chose). */
+  isShipped(id: string): boolean {
+    return this.shipped.get(id) !== undefined;
+  }
+
   /**
    * The municipality's registered versions (one query, reused for {@link DefinitionCatalogOptions.cacheMs}); none
    * when its catalog workflow does not exist yet.

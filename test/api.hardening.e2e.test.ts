@@ -9,6 +9,7 @@ import { SignJWT } from 'jose';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { createWorker } from '../worker/worker.js';
+import { reopenTrajectory } from '../worker/reopen.js';
 import { containsBsn, StartTrajectoryRequest } from '../api/schemas.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
@@ -73,9 +74,20 @@ describe('API hardening: the hostile-client corpus', () => {
       expect(r.status, JSON.stringify(r.body)).toBe(200);
       expect(r.body).toMatchObject({ id, status: 'closed', closeReason: 'doelen behaald', completedSteps: [{ id: 'assign-director' }] });
     }
-    // Reporting an event learns that it is closed without a query too.
+    // Reporting an event learns that it is closed without a query too, and so does a manager's acknowledgement.
     const events = await Promise.all(Array.from({ length: 6 }, () => cs.post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact' })));
     for (const e of events) expectProblem(e, 409, 'conflict');
+    expectProblem(await (await as(ownApp, 'manager')).post(`/v1/trajectories/${id}/escalations/assign-director@0/acknowledge`).send({}), 404, 'not-found');
+
+    // Re-opening takes the closed run's snapshot from its result too: the next run starts with no worker running.
+    const { runId } = await reopenTrajectory(env.client, { workflowId: id, taskQueue: queue, reason: 'gezin meldt zich opnieuw', by: 'case-system-1' });
+    expect((await env.client.workflow.getHandle(id, runId).describe()).status.name).toBe('RUNNING');
+    const again = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: bundle });
+    await again.runUntil(async () => {
+      expect((await cs.get(`/v1/trajectories/${id}`)).body).toMatchObject({ status: 'open', phase: { id: 'intake' }, reopenings: [{ reason: 'gezin meldt zich opnieuw' }] });
+      await cs.post(`/v1/trajectories/${id}/close`).send({ reason: 'klaar' }).expect(200);
+      await env.client.workflow.getHandle(id).result();
+    });
   });
 
   it('refuses deeply nested and oversized free-form data with its path, starting and changing nothing', async () => {
@@ -137,14 +149,16 @@ describe('API hardening: the hostile-client corpus', () => {
 
   it('refuses a case reference that holds a BSN anywhere, and says what a valid one looks like', async () => {
     const cs = await as(app, 'case-system');
-    for (const caseRef of ['bsn-123456782', '123456782-2026', 'ZAAK123456782', 'a.111222333.b']) {
+    // Nine digits alone, or in the groupings a BSN is printed in.
+    for (const caseRef of ['bsn-123456782', '123456782-2026', 'ZAAK123456782', 'a.111222333.b', '1234.56.782', 'ZAAK-123-456-782', 'bsn_123_456_782']) {
       const res = await cs.post('/v1/trajectories').send({ caseRef });
       expectProblem(res, 400, 'invalid-request');
       expect(res.body.errors).toEqual([{ path: '/body/caseRef', message: expect.stringMatching(/BSN.*such as ZAAK-2026-0042/) }]);
       expect(await exists(`GM0363-${caseRef}`)).toBe(false);
     }
-    // Nine digits failing the elfproef, and longer runs of digits (as Open Zaak numbers zaken), are references.
-    for (const ok of ['ZAAK-123456789', 'ZAAK-2026-0000000042', 'ZAAK-2026-1112223334', 'ZAAK-2026-0042', 'x000000000']) {
+    // Nine digits failing the elfproef, longer runs of digits (as Open Zaak numbers zaken) and other groupings are
+    // references.
+    for (const ok of ['ZAAK-123456789', 'ZAAK-2026-0000000042', 'ZAAK-2026-1112223334', 'ZAAK-2026-0042', 'ZAAK-2026-00042', '2026-123-456-782', 'x000000000']) {
       expect(containsBsn(ok), ok).toBe(false);
       expect(StartTrajectoryRequest.safeParse({ caseRef: ok }).success, ok).toBe(true);
     }

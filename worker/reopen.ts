@@ -44,7 +44,8 @@ export interface ReopenOptions {
  * Re-opens the closed trajectory `workflowId` by starting its next run. Throws `WorkflowNotFoundError` for an unknown
  * id, and {@link ReopenError} when the trajectory is open (also when re-opened concurrently), ended otherwise than
  * closed (failed, terminated…), or the request is invalid (unknown phase, with a suggestion; no reason); a refused
- * re-opening starts nothing. The closed run's snapshot is queried, so a worker must be polling its task queue.
+ * re-opening starts nothing. A completed run's snapshot comes from its result; a closed run that still delivers its
+ * notifications is asked by query and update, so a worker must be polling its task queue for that one.
  */
 export async function reopenTrajectory(client: Client, opts: ReopenOptions): Promise<{ runId: string }> {
   const { workflowId, taskQueue, phase, reason, by } = opts;
@@ -53,8 +54,10 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
   if (status !== 'RUNNING' && status !== 'COMPLETED') {
     throw new ReopenError('InvalidRequest', `the trajectory ended as ${status}; only a closed trajectory can be re-opened`);
   }
-  const handle = client.workflow.getHandle(workflowId, description.runId);
-  const snapshot = await handle.query(getSnapshotQuery);
+  const handle = client.workflow.getHandle<typeof trajectoryWorkflow>(workflowId, description.runId, { followRuns: false });
+  // A completed run's snapshot is in its result (no worker replays it); a running one, or a run from before results
+  // carried it, answers the query.
+  const snapshot = (status === 'COMPLETED' ? (await handle.result()).snapshot : undefined) ?? (await handle.query(getSnapshotQuery));
   if (snapshot.state.status === 'open') throw new ReopenError('TrajectoryOpen', 'the trajectory is open');
   const definition = snapshot.input.definition;
   checkPhase(phase, definition);

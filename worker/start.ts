@@ -20,7 +20,7 @@ import { describeExit, startDevServer, type RunningDevServer } from './dev-serve
 import { createLogger, installTemporalRuntime } from './logger.js';
 import { ensureSearchAttributes } from './search-attributes.js';
 import { activityDepsFrom, createWorker } from './worker.js';
-import { configuredAppOptions, createApp } from '../api/app.js';
+import { configuredAppOptions, createApp, scrub } from '../api/app.js';
 import { createAuthenticator, DEV_SECRET } from '../api/auth.js';
 import { closeMetricsServer, createMetrics, serveMetrics } from '../api/metrics.js';
 import { closeServer, listen } from '../api/listen.js';
@@ -71,7 +71,8 @@ async function main(): Promise<void> {
     devServer = await startDevServer({
       ...config.devServer,
       namespace: config.temporal.namespace,
-      onLog: (line) => {
+      onLog: (raw) => {
+        const line = scrub(raw); // the server's lines name workflow ids: keep case references out of the log
         recent.push(line);
         if (recent.length > 20) recent.shift();
         logger.debug({ temporal: line }, 'temporal dev server');

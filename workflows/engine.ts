@@ -585,7 +585,9 @@ export class TrajectoryEngine {
     // The update's validator (the dry run) refuses an owner that is not a role of the definition, without echoing
     // it. Not checked when applying: reassignments accepted before this check must replay as they ran.
     if (dryRun && decision.type === 'reassign' && !this.roles.has(decision.owner)) {
-      throw new EngineRejection('InvalidRequest', `a step can be reassigned to a role of the definition only: ${[...this.roles].join(', ')}`);
+      const roles = [...this.roles];
+      const listed = roles.length > 20 ? `${roles.slice(0, 20).join(', ')} and ${roles.length - 20} more` : roles.join(', ');
+      throw new EngineRejection('InvalidRequest', `a step can be reassigned to a role of the definition only: ${listed}`);
     }
     if (dryRun) return record;
     record.decisions.push({ ...decision, decidedAt: now } as Decision);

@@ -1,6 +1,6 @@
 /**
  * The search attributes the engine keeps up to date on every trajectory, so operators can find stuck ones in the
- * Temporal Web UI (e.g. `WaakvlamPhase = "veiligheid" AND WaakvlamNextDeadline < "2026-12-01T00:00:00Z"`).
+ * Temporal Web UI (e.g. `WaakvlamPhase = "safety" AND WaakvlamNextDeadline < "2026-12-01T00:00:00Z"`).
  *
  * Only pseudonymous and organisational values go here: never a name, a BSN or anything about the family.
  * This module is pure (no I/O), so both workflow code and the worker's registration import it.
@@ -15,7 +15,7 @@ export const CASE_REF = defineSearchAttributeKey('WaakvlamCaseRef', SearchAttrib
 export const DEFINITION_ID = defineSearchAttributeKey('WaakvlamDefinitionId', SearchAttributeType.KEYWORD);
 /** Version of that definition, pinned at start. */
 export const DEFINITION_VERSION = defineSearchAttributeKey('WaakvlamDefinitionVersion', SearchAttributeType.INT);
-/** Current phase id, e.g. `veiligheid`; {@link CLOSED_PHASE} once the trajectory is closed. */
+/** Current phase id, e.g. `safety`; {@link CLOSED_PHASE} once the trajectory is closed. */
 export const PHASE = defineSearchAttributeKey('WaakvlamPhase', SearchAttributeType.KEYWORD);
 /** The value of {@link PHASE} of a closed trajectory. */
 export const CLOSED_PHASE = 'afgesloten';

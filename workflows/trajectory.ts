@@ -83,6 +83,14 @@ export interface TrajectorySnapshot {
   runs: number;
 }
 
+/**
+ * What a run returns when it ends: the state at its end and the snapshot to start its next run from (a re-opening).
+ * Read from the run's last history event, it serves a closed trajectory without a worker replaying the run.
+ */
+export interface TrajectoryResult extends TrajectoryView {
+  snapshot: TrajectorySnapshot;
+}
+
 /** A trajectory's state as the query returns it. Times are ISO 8601 strings. */
 export interface TrajectoryView {
   caseRef: string;
@@ -313,7 +321,7 @@ function rejecting<T>(fn: () => T): T {
   }
 }
 
-export async function trajectoryWorkflow(input: TrajectoryInput): Promise<TrajectoryView> {
+export async function trajectoryWorkflow(input: TrajectoryInput): Promise<TrajectoryResult> {
   const now = () => Date.now();
   // Escalation ladders and notifications came after the first trajectories: those replay without them.
   // Behaviour added after trajectories were already running is patched in, so those replay as they ran:
@@ -341,10 +349,11 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
   }
 
   setHandler(getStateQuery, () => view(engine, input, runs));
-  setHandler(getSnapshotQuery, () => {
+  const snapshot = (): TrajectorySnapshot => {
     const { state: _state, runs: _runs, reopen: _reopen, ...rest } = input;
     return { input: { ...rest, fastDelivery, recipientsByActivity }, state: engine.state, runs };
-  });
+  };
+  setHandler(getSnapshotQuery, snapshot);
 
   setHandler(
     completeStepUpdate,
@@ -539,5 +548,5 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     if (!fired) engine.fireTimers(now());
   }
   await condition(allHandlersFinished);
-  return view(engine, input, runs);
+  return { ...view(engine, input, runs), snapshot: snapshot() };
 }

@@ -8,7 +8,7 @@ import { ESCALATION_LEVEL, MUNICIPALITY } from '../../workflows/search-attribute
 import type { Principal } from '../auth.js';
 import { ProblemError } from '../problem.js';
 import { route, type RouteSpec } from '../route.js';
-import { ownTrajectory, translateTemporalError, type Services } from '../services.js';
+import { ownTrajectory, trajectoryState, translateTemporalError, type Services } from '../services.js';
 import { AcknowledgeRequest, DecisionRequest, EscalationId, Inbox, InboxItem, InboxQuery, TrajectoryId } from '../schemas.js';
 
 const EscalationParams = z.strictObject({ id: TrajectoryId, escalationId: EscalationId });
@@ -53,7 +53,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
   const onEscalation = async (principal: Principal, trajectory: string, escalationId: string, run: () => Promise<TrajectoryView>) => {
     const id = ownTrajectory(principal, trajectory);
     try {
-      const state = await client.workflow.getHandle(id).query(getStateQuery);
+      const state = await trajectoryState(client, id); // a closed run from its result: no worker replays it
       const escalation = state.escalations.find((e) => e.id === escalationId);
       if (!escalation || !answers(principal, escalation.role)) throw new ProblemError('not-found', `escalation "${escalationId}" does not exist`);
       const after = await run();

@@ -20,9 +20,10 @@ import {
 import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
 import { didYouMean } from '../../definitions/validate.js';
 import { reopenTrajectory, ReopenError } from '../../worker/reopen.js';
+import { REGISTERED_DEFINITION_LABEL } from '../metrics.js';
 import { ProblemError } from '../problem.js';
 import { route, type RouteSpec } from '../route.js';
-import { ownTrajectory, translateTemporalError, type Services } from '../services.js';
+import { ownTrajectory, trajectoryState, translateTemporalError, type Services } from '../services.js';
 import {
   ClosedStepView,
   CloseTrajectoryRequest,
@@ -69,20 +70,8 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
     }
   };
 
-  /**
-   * A trajectory's state without making a worker replay a closed run: a run that has completed answers with its
-   * result (the state at its end, read from the close event of its history); a running run answers the query (its
-   * worker holds it). Only a run that ended otherwise (terminated, timed out, failed) falls back to the query.
-   */
-  const readState = (id: string) =>
-    call(id, async (handle) => {
-      const run = await handle.describe();
-      if (run.status.name === 'COMPLETED') {
-        // This run's result, not a later run's (a re-opening may start one meanwhile).
-        return client.workflow.getHandle<typeof trajectoryWorkflow>(id, run.runId, { followRuns: false }).result();
-      }
-      return handle.query(getStateQuery);
-    });
+  /** A trajectory's state; a closed one from its run's result (see {@link trajectoryState}). */
+  const readState = (id: string) => call(id, () => trajectoryState(client, id));
 
   /**
    * What reporting an event needs to know (which definition, whether the trajectory is closed) from the run's
@@ -149,7 +138,8 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
           }
           throw err;
         }
-        metrics.trajectoriesStarted.inc({ municipality, definition: definition.id });
+        // A definition id the municipality chose itself is no label: it counts as `registered`.
+        metrics.trajectoriesStarted.inc({ municipality, definition: catalog.isShipped(definition.id) ? definition.id : REGISTERED_DEFINITION_LABEL });
         res.status(201).location(`/v1/trajectories/${id}`).json({ id, links: { self: `/v1/trajectories/${id}` } });
       },
     }),
