@@ -273,7 +273,8 @@ export const TrajectorySummary = z.object({
   phase: z.string().nullable(),
   openSteps: z.number(),
   nextDeadline: Iso.nullable(),
-  escalationLevel: z.number(),
+  /** The highest ladder level of its open escalations (0: the owner's reminder); null when nothing is escalated. */
+  escalationLevel: z.number().int().nullable(),
   links: Links,
 });
 export const TrajectoryList = z.object({ items: z.array(TrajectorySummary), count: z.number().int() });

@@ -58,6 +58,11 @@ function present(id: string, state: TrajectoryView) {
   return { id, ...state, openSteps };
 }
 
+/** The highest open ladder level from {@link ESCALATION_LEVEL} (highest open level + 1, 0 for none); null for none. */
+function ladderLevel(encoded: number | undefined): number | null {
+  return encoded !== undefined && encoded > 0 ? encoded - 1 : null;
+}
+
 export function trajectoryRoutes(s: Services): RouteSpec[] {
   const { client, taskQueue, catalog, metrics } = s;
 
@@ -193,7 +198,8 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
             phase: sa.get(PHASE) ?? null,
             openSteps: sa.get(OPEN_STEPS) ?? 0,
             nextDeadline: sa.get(NEXT_DEADLINE)?.toISOString() ?? null,
-            escalationLevel: sa.get(ESCALATION_LEVEL) ?? 0,
+            // The search attribute counts from 1 (0: nothing escalated); the API speaks ladder levels, null for none.
+            escalationLevel: ladderLevel(sa.get(ESCALATION_LEVEL)),
             links: { self: `/v1/trajectories/${wf.workflowId}` },
           });
           if (items.length >= q.limit) break;
