@@ -41,12 +41,25 @@ export function roleIdOrNull(value: unknown): string | null {
 }
 
 /**
- * The event's data with its owner, roles and organisations kept to role ids. The engine only sends ids of roles the
- * definition knows; this guards the boundary for events a workflow scheduled before owners were checked.
+ * A role id and the definition's label of it (`role` and `roleName`, `organisation` and `organisationName`): the label
+ * only with a role id, so nothing passes under a name that did not come with one.
+ */
+function roleWithName(e: Record<string, unknown>, field: 'role' | 'organisation'): Record<string, unknown> {
+  const id = roleIdOrNull(e[field]);
+  const name = e[`${field}Name`];
+  return { [field]: id, ...(`${field}Name` in e ? { [`${field}Name`]: id !== null && typeof name === 'string' ? name : null } : {}) };
+}
+
+/**
+ * The event's data with its owner, roles and organisations kept to role ids (with the definition's labels of them).
+ * The engine only sends ids of roles the definition knows; this guards the boundary for events a workflow scheduled
+ * before owners were checked.
  */
 function withRoleIds(data: Record<string, unknown>): Record<string, unknown> {
   const escalation = (e: unknown) =>
-    typeof e === 'object' && e !== null ? { ...e, role: roleIdOrNull((e as { role?: unknown }).role), organisation: roleIdOrNull((e as { organisation?: unknown }).organisation) } : e;
+    typeof e === 'object' && e !== null
+      ? { ...e, ...roleWithName(e as Record<string, unknown>, 'role'), ...roleWithName(e as Record<string, unknown>, 'organisation') }
+      : e;
   return {
     ...data,
     ...('owner' in data ? { owner: roleIdOrNull(data.owner) } : {}),

@@ -2,10 +2,10 @@
  * E-mail over SMTP (nodemailer) to the people the directory resolved: a plain message in Dutch that says which
  * trajectory, which step, how long it has been stalled, who owns it and what is asked, and nothing about the family.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { createHash } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
-import { workingDaysBetween } from '../definitions/calendar.js';
 import { roleIdOrNull, type NotificationEnvelope } from './cloudevents.js';
 
 /** SMTP settings. */
@@ -27,46 +27,73 @@ const RESOLUTIONS = new Map<string, string>([
   ['trajectory-closed', 'het traject is afgesloten'],
 ]);
 
-const LEVELS = ['herinnering aan de eigenaar', 'teamleider', 'management van de betrokken organisatie', 'wethouder'];
-
 const dateNl = (iso: string) =>
   new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeZone: 'Europe/Amsterdam' }).format(new Date(iso));
 
+/** An escalation as the engine describes it in a notification (`describe` and `describeRaised` in workflows/engine.ts). */
 interface EscalationData {
   id: string;
   stepId: string | null;
   stepName: string;
   level: number;
+  /** Role id of who hears the level, and the definition's label of it. */
   role: string;
+  roleName?: string;
+  /** Role id of the step's owner, and the definition's label of it. */
   organisation: string;
+  organisationName?: string;
+  /** The step's due date. */
   dueAt: string;
+  /** `escalation.raised` only: the policy's `owner` level, a reminder to the step's owner. */
+  reminder?: boolean;
+  /** `escalation.raised` only: how long the step had stood still when the level fell due (the engine's calendar). */
+  overdueDays?: number;
+  overdueWorkingDays?: number;
 }
 
+/**
+ * A role's name for the message: the definition's label that came with its role id, else the id (an event from
+ * before labels were sent); "onbekend" for anything that is not a role id (never text from the family's data).
+ */
+function roleName(id: unknown, name: unknown): string {
+  const role = roleIdOrNull(id);
+  if (role === null) return 'onbekend (zie het zaaksysteem)';
+  return typeof name === 'string' && name.trim() ? name.replace(/\s+/g, ' ').trim() : role;
+}
+
+const days = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 /** Subject and text of the message for an envelope, or undefined for events that are not mailed. */
-export function renderEmail(envelope: NotificationEnvelope, now = Date.now()): { subject: string; text: string } | undefined {
+export function renderEmail(envelope: NotificationEnvelope): { subject: string; text: string } | undefined {
   const footer = '\nDit bericht bevat bewust geen gegevens over het gezin; de context staat in het zaaksysteem.\n-- Waakvlam';
   if (envelope.type === 'escalation.raised') {
     const e = envelope.data.escalation as EscalationData;
-    const stalledDays = Math.max(0, Math.floor((now - Date.parse(e.dueAt)) / 86_400_000));
-    const stalledWorkingDays = workingDaysBetween(Date.parse(e.dueAt), now);
-    const what =
-      e.level === 0
-        ? 'Rond de stap af, of laat de regisseur weten wat er nodig is.'
-        : 'Neem een besluit in Waakvlam: een doorbraak (uitzondering, eventueel met budget), een nieuwe termijn, ' +
-          'het beleggen van de stap bij een andere eigenaar, of een instructie aan de partner.';
+    // The level's label comes from the definition's policy: its `owner` level reminds the owner, every other level
+    // names the role that hears it.
+    const reminder = e.reminder === true;
+    const owner = roleName(e.organisation, e.organisationName);
+    const level = reminder ? `herinnering aan de eigenaar: ${owner}` : `niveau ${e.level}: ${roleName(e.role, e.roleName)}`;
+    const stalled =
+      typeof e.overdueDays === 'number' && typeof e.overdueWorkingDays === 'number'
+        ? [`Staat stil:     ${days(e.overdueWorkingDays, 'werkdag', 'werkdagen')} (${days(e.overdueDays, 'kalenderdag', 'kalenderdagen')}) na de deadline`]
+        : [];
+    const what = reminder
+      ? 'Rond de stap af, of laat de regisseur weten wat er nodig is.'
+      : 'Neem een besluit in Waakvlam: een doorbraak (uitzondering, eventueel met budget), een nieuwe termijn, ' +
+        'het beleggen van de stap bij een andere eigenaar, of een instructie aan de partner.';
     return {
-      subject: `[Waakvlam] Escalatie ${e.level === 0 ? 'herinnering' : `niveau ${e.level}`}: "${e.stepName}" staat stil (${envelope.trajectoryId})`,
+      subject: `[Waakvlam] Escalatie ${reminder ? 'herinnering' : `niveau ${e.level}`}: "${e.stepName}" staat stil (${envelope.trajectoryId})`,
       text: [
         'Beste ontvanger,',
         '',
-        `Een stap in traject ${envelope.trajectoryId} staat stil en is bij u gemeld (${LEVELS[e.level] ?? `niveau ${e.level}`}).`,
+        `Een stap in traject ${envelope.trajectoryId} staat stil en is bij u gemeld (${level}).`,
         '',
         `Traject:        ${envelope.trajectoryId}`,
         `Stap:           ${e.stepName}${e.stepId ? ` (${e.stepId})` : ''}`,
-        // A role or organisation id only (the engine sends nothing else; an older event could hold other text).
-        `Eigenaar:       ${roleIdOrNull(e.organisation) ?? 'onbekend (zie het zaaksysteem)'}`,
+        // The definition's name of the owner's role (the engine sends role ids only; an older event could hold other text).
+        `Eigenaar:       ${owner}`,
         `Deadline:       ${dateNl(e.dueAt)}`,
-        `Staat stil:     ${stalledWorkingDays} werkdagen (${stalledDays} kalenderdagen) na de deadline`,
+        ...stalled,
         `Escalatie:      ${e.id}`,
         '',
         `Gevraagd: ${what}`,
@@ -111,9 +138,47 @@ function permanentlyRefused(err: unknown): boolean {
   return e?.code === 'EENVELOPE' && (e.responseCode === undefined || e.responseCode >= 500);
 }
 
+/** What earlier attempts of a `sendEmail` activity did, kept in its heartbeat so a retry sends no message twice. */
+interface Progress {
+  /** Recipients the SMTP server accepted a message for. */
+  sent: string[];
+  /** Recipients the SMTP server refused for good (5xx): not tried again. */
+  refused: string[];
+}
+
+/** The running activity's context, if any (the activity is also called directly, in tests). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
+}
+
+/** The progress an earlier attempt recorded in its last heartbeat, or none. */
+function progressOf(context: Context | undefined): Progress {
+  const details = context?.info.heartbeatDetails as Partial<Progress> | undefined;
+  const addresses = (v: unknown) => (Array.isArray(v) ? v.filter((a): a is string => typeof a === 'string') : []);
+  return { sent: addresses(details?.sent), refused: addresses(details?.refused) };
+}
+
+/**
+ * The message id for one recipient's copy: the same on every retry (mail clients recognise a duplicate), another for
+ * each recipient, and without the address itself.
+ */
+export function messageIdFor(envelopeId: string, recipient: string): string {
+  const who = createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 16);
+  return `<${envelopeId.replace(/[^A-Za-z0-9._:-]/g, '-')}.${who}@waakvlam>`;
+}
+
 /**
  * The `sendEmail` activity for a configuration; `undefined` config means e-mail is off. `fallback` gives the
- * address for a message none of whose recipients is an address. A message nobody can receive fails once, not
+ * address for a message none of whose recipients is an address.
+ *
+ * Each recipient gets a message of their own, with only their own address in `To:` (a housing corporation does not
+ * learn the alderman's address from a resolution notice). The recipients done so far (sent, or refused for good) are
+ * the activity's heartbeat: when one recipient fails for the time being, the others are still sent, the activity
+ * fails and is retried, and the retry sends only to those not done yet. A message nobody can receive fails once, not
  * retryable ({@link EMAIL_UNDELIVERABLE}): retrying it would never succeed and would keep the trajectory's run from
  * ending.
  */
@@ -128,22 +193,36 @@ export function createEmailSender(config: EmailConfig | undefined, fallback: (mu
     if (to.length === 0) {
       throw ApplicationFailure.nonRetryable(`no recipient with an e-mail address for ${input.envelope.id}, and no fallback`, EMAIL_UNDELIVERABLE);
     }
-    try {
-      await transport.sendMail({
-        from: config.from,
-        to,
-        subject: message.subject,
-        text: message.text,
-        // The same id on every retry, so mail clients recognise a duplicate.
-        messageId: `<${input.envelope.id.replace(/[^A-Za-z0-9._:-]/g, '-')}@waakvlam>`,
-      });
-    } catch (err) {
-      if (permanentlyRefused(err)) {
-        const code = (err as { responseCode?: number }).responseCode ?? 'no recipients';
-        throw ApplicationFailure.nonRetryable(`the SMTP server refused every recipient of ${input.envelope.id} (${code})`, EMAIL_UNDELIVERABLE);
+    const context = activityContext();
+    const progress = progressOf(context);
+    let failure: unknown;
+    let refusal: string | number | undefined;
+    for (const recipient of to) {
+      if (progress.sent.includes(recipient) || progress.refused.includes(recipient)) continue;
+      try {
+        await transport.sendMail({
+          from: config.from,
+          to: recipient,
+          subject: message.subject,
+          text: message.text,
+          messageId: messageIdFor(input.envelope.id, recipient),
+        });
+        progress.sent.push(recipient);
+      } catch (err) {
+        if (!permanentlyRefused(err)) {
+          failure ??= err;
+          continue;
+        }
+        refusal = (err as { responseCode?: number }).responseCode ?? 'no recipients';
+        progress.refused.push(recipient);
       }
-      throw err;
+      context?.heartbeat(progress);
     }
-    return { sent: to.length };
+    // Retried: the heartbeat tells the next attempt whom not to send to again.
+    if (failure !== undefined) throw failure;
+    if (progress.sent.length === 0) {
+      throw ApplicationFailure.nonRetryable(`the SMTP server refused every recipient of ${input.envelope.id} (${refusal ?? 'earlier'})`, EMAIL_UNDELIVERABLE);
+    }
+    return { sent: progress.sent.length };
   };
 }

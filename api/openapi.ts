@@ -38,8 +38,22 @@ const problem = (status: number, description: string) => [
   { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
 ];
 
+/** A request refused by the state it meets: a conflict (409) or refused as a whole (422). */
+const STATE_REFUSALS = [409, 422];
+
+/**
+ * The state refusals of a route: a POST on a resource can meet both, unless its `errors` names the ones it answers
+ * with (acknowledging an escalation is a 409 whatever the state, never a 422).
+ */
+function stateRefusals(r: RouteSpec): number[] {
+  if (r.method !== 'post' || !r.params) return [];
+  const named = (r.errors ?? []).filter((status) => STATE_REFUSALS.includes(status));
+  return named.length ? named : STATE_REFUSALS;
+}
+
 /** The errors a route can answer with, from what it checks. */
 function errorResponses(r: RouteSpec): Record<string, unknown> {
+  const refusals = stateRefusals(r);
   const errors: Array<[number, string]> = [];
   if (r.params || r.query || r.body) errors.push([400, 'Invalid request: every problem with its path (`errors`).']);
   if (r.roles !== 'public') {
@@ -47,12 +61,12 @@ function errorResponses(r: RouteSpec): Record<string, unknown> {
     errors.push([403, "The token's role may not do this."]);
   }
   if (r.params) errors.push([404, "No such resource in the token's municipality."]);
-  if (r.method === 'post' && r.params) errors.push([409, 'Conflicts with the current state (e.g. the step is not open, the trajectory is closed).']);
+  if (refusals.includes(409)) errors.push([409, 'Conflicts with the current state (e.g. the step is not open, the trajectory is closed).']);
   if (r.body) {
     errors.push([413, 'The body is too large.']);
     errors.push([415, 'The body is not application/json.']);
   }
-  if (r.method === 'post' && r.params) errors.push([422, 'Refused by the trajectory in its current state.']);
+  if (refusals.includes(422)) errors.push([422, 'Refused by the trajectory in its current state.']);
   if (r.roles !== 'public') errors.push([429, 'Too many requests from this client; see `Retry-After`.']);
   errors.push([500, 'Unexpected error (nothing internal is leaked).']);
   if (r.roles !== 'public') errors.push([503, 'A dependency (Temporal, the token keys) is unavailable.']);

@@ -284,8 +284,18 @@ export const EventAccepted = z.object({ accepted: z.literal(true), event: z.stri
 export const InboxItem = EscalationView.extend({
   trajectoryId: z.string(),
   state: z.enum(['open', 'acknowledged', 'decided']),
-  /** How long the stalled step is past its due date, in whole calendar days. */
-  overdueDays: z.number().int(),
+  /**
+   * How long the step (or the contact with the family) has stood still past its due date (`dueAt`) at the time of the
+   * request: the calendar days (Europe/Amsterdam dates) after the due date's, up to and including today; 0 on the due
+   * date itself. The escalation's e-mail and webhook give the same count for the instant the level fell due.
+   */
+  overdueDays: z.number().int().min(0).meta({ description: 'Calendar days (Europe/Amsterdam dates) after the due date, up to and including today.' }),
+  /** Of {@link overdueDays}, the working days by the calendar of the trajectory's definition (Goede Vrijdag, extra closed days). */
+  overdueWorkingDays: z
+    .number()
+    .int()
+    .min(0)
+    .meta({ description: "Of overdueDays, the working days by the calendar of the trajectory's definition (weekends, national holidays, Goede Vrijdag and extra closed days when the definition says so, excluded)." }),
   links: Links,
 });
 export const Inbox = z.object({

@@ -5,9 +5,11 @@
  * restarts and every API instance sees the same catalog. A running trajectory keeps the version it started with (it
  * is pinned in its workflow input); registering a newer one never changes it.
  *
- * Reads are one query to the catalog workflow per call, without a cache, so an instance never serves a version list
- * older than the last registration on any instance. A municipality that never registered anything has no catalog
- * workflow: it sees the shipped definitions only.
+ * Reads are one query to the catalog workflow, whose answer each instance reuses for a few seconds
+ * ({@link DefinitionCatalogOptions.cacheMs}, default 5 s): a registration through this instance is seen at once (it
+ * drops the reused answer), one through another instance within that time. A municipality that never registered
+ * anything has no catalog workflow: it sees the shipped definitions only. Registering is an update-with-start of
+ * that workflow, refused when the version exists with other content or is not above the existing ones.
  */
 import { WithStartWorkflowOperation, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';

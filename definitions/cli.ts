@@ -34,4 +34,18 @@ function main(argv: string[]): number {
   return failed ? 1 : 0;
 }
 
+/**
+ * A reader that stops early (`waakvlam validate FILE | head`) closes the pipe: the next write fails with EPIPE, which
+ * Node reports as an 'error' event on the stream (unhandled: a crash with a stack trace). Stop quietly instead, as Unix
+ * tools do, with the exit code of the validation (the event comes after `main` has returned).
+ */
+function exitQuietlyOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
+exitQuietlyOnClosedPipe(process.stdout);
+exitQuietlyOnClosedPipe(process.stderr);
 process.exitCode = main(process.argv.slice(2));

@@ -131,8 +131,8 @@ describe('escalation', () => {
       await until(d, level(1) + 60_000);
       expect(housingEvents().map((e) => e.data.escalation.level)).toEqual([0, 1]);
       const toTeamleider = mail.messages.filter((m) => m.subject.includes('niveau 1') && m.subject.includes('Huisvesting'));
-      expect(toTeamleider).toHaveLength(1);
-      expect(toTeamleider[0]!.to.sort()).toEqual(['teamleider-vervanger@gemeente.example', 'teamleider@gemeente.example']);
+      // The teamleider and the deputy, each in a message of their own.
+      expect(toTeamleider.map((m) => m.to).sort()).toEqual([['teamleider-vervanger@gemeente.example'], ['teamleider@gemeente.example']]);
       expect((await d.handle.describe()).typedSearchAttributes.get(ESCALATION_LEVEL)).toBe(2);
 
       await until(d, level(3) - 60_000);
@@ -143,12 +143,17 @@ describe('escalation', () => {
       expect(housingEvents().map((e) => e.data.escalation.level)).toEqual([0, 1, 2, 3]);
       const toWethouder = mail.messages.find((m) => m.to.includes('wethouder@gemeente.example'))!;
       expect(toWethouder.subject).toMatch(/niveau 3/);
-      expect(toWethouder.raw).toMatch(/werkdagen/);
+      expect(toWethouder.raw).toContain('(niveau 3: Wethouder)');
+      // Stalled for 20 working days when the level fell due, however late the message goes out.
+      expect(toWethouder.raw).toMatch(/Staat stil: +20 werkdagen \(\d+ kalenderdagen\) na de deadline/);
 
-      // Each level was raised at its instant (workflow time): never before, and within a second after.
+      // Each level was raised at its instant (workflow time): never before, and within a second after. The event
+      // says when the level fell due (`levelDueAt`) beside the step's due date (`dueAt`), and how long the step had
+      // stood still then.
       housingEvents().forEach((e, n) => {
         expect(Date.parse(e.time)).toBeGreaterThanOrEqual(level(n));
         expect(Date.parse(e.time)).toBeLessThan(level(n) + 1000);
+        expect(e.data.escalation).toMatchObject({ dueAt: new Date(due).toISOString(), levelDueAt: new Date(level(n)).toISOString(), overdueWorkingDays: [0, 5, 10, 20][n] });
       });
 
       // A decision with its author and reason, then completion: resolved, everyone told, no further levels.
@@ -164,9 +169,12 @@ describe('escalation', () => {
       ]);
       expect(records[1]!.recipients.sort()).toEqual(['teamleider-vervanger@gemeente.example', 'teamleider@gemeente.example']);
       await d.skip('1 minute');
-      const resolvedMail = mail.messages.find((m) => m.subject.startsWith('[Waakvlam] Opgelost') && m.subject.includes('Huisvesting'))!;
-      expect(resolvedMail.to.sort()).toEqual(
-        ['bemiddeling@corporatie.example', 'manager-verhuur@corporatie.example', 'teamleider-vervanger@gemeente.example', 'teamleider@gemeente.example', 'wethouder@gemeente.example'].sort(),
+      // Everyone who was told hears it, each in a message of their own: nobody sees another's address.
+      const resolvedMail = mail.messages.filter((m) => m.subject.startsWith('[Waakvlam] Opgelost') && m.subject.includes('Huisvesting') && m.subject.includes(d.handle.workflowId));
+      expect(resolvedMail.map((m) => m.to).sort()).toEqual(
+        ['bemiddeling@corporatie.example', 'manager-verhuur@corporatie.example', 'teamleider-vervanger@gemeente.example', 'teamleider@gemeente.example', 'wethouder@gemeente.example']
+          .sort()
+          .map((a) => [a]),
       );
       expect(eventsOf(d.handle.workflowId, 'escalation.resolved').some((e) => e.data.escalations.some((x: { stepId: string }) => x.stepId === 'housing'))).toBe(true);
       expect(eventsOf(d.handle.workflowId, 'escalation.decided')).toHaveLength(1);

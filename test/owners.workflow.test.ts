@@ -111,7 +111,8 @@ describe('owners are roles of the definition', () => {
         ['woningcorporatie', 'woningcorporatie', 'woningcorporatie'],
       ]);
       expect(mails.map((m) => m.to).sort()).toEqual([['bemiddeling@corporatie.example'], ['regisseur@gemeente.example']]);
-      expect(mails.map((m) => /Eigenaar:\s+(\S+)/.exec(m.raw)?.[1]).sort()).toEqual(['regisseur', 'woningcorporatie']);
+      // The owner line names the role by the definition's label.
+      expect(mails.map((m) => /Eigenaar:\s+(\S+)/.exec(m.raw)?.[1]).sort()).toEqual(['Regisseur', 'Woningcorporatie']);
       for (const text of [...events.map((e) => e.body), ...mails.map((m) => m.raw)]) expect(leaks(text)).toBe(false);
     });
   });

@@ -7,7 +7,7 @@
  * Service tasks are the one asynchronous element: the engine parks the token and queues an activity request; the
  * workflow runs the activity and reports back with {@link TrajectoryEngine.activityCompleted}.
  */
-import { toAmsterdamLocal, type CalendarOptions } from '../definitions/calendar.js';
+import { toAmsterdamLocal, workingDaysBetween, type CalendarOptions } from '../definitions/calendar.js';
 import { addDuration, addDurationTimes, instantOf } from '../definitions/durations.js';
 import { evalCondition, evalFeel, type FeelContext } from '../definitions/feel.js';
 import type { Definition, Due, Node, Phase, PhaseTarget } from '../definitions/schema.js';
@@ -245,12 +245,35 @@ export class EngineRejection extends Error {
 /** How many event records the state keeps (older ones are dropped; `lastEventAt` keeps every event's last time). */
 const MAX_EVENT_RECORDS = 200;
 
+/** How long a step (or the contact with the family) has stood still past its due date. */
+export interface Overdue {
+  /** Calendar days: the Europe/Amsterdam dates after the due date's, up to and including the date looked at. */
+  overdueDays: number;
+  /** Of those days, the working days by the definition's calendar (weekends, holidays, Goede Vrijdag and extra closed days excluded). */
+  overdueWorkingDays: number;
+}
+
+/**
+ * How long something due at `dueAt` has stood still at `at` (epoch ms), with the definition's calendar: the one
+ * answer the engine puts in an escalation's notification (at the instant its level fell due), the e-mail renders and
+ * the escalation inbox gives (at the time of the request). Both counts are of Amsterdam dates, so a level due 5
+ * working days after the due date, at the same time of day, says 5 working days whatever the clock change; 0 and 0
+ * up to and on the due date itself.
+ */
+export function overdue(dueAt: number, at: number, calendar: CalendarOptions = {}): Overdue {
+  if (!(at > dueAt)) return { overdueDays: 0, overdueWorkingDays: 0 };
+  const day = (ms: number) => Date.parse(`${toAmsterdamLocal(ms).date}T00:00:00Z`) / 86_400_000;
+  return { overdueDays: day(at) - day(dueAt), overdueWorkingDays: workingDaysBetween(dueAt, at, calendar) };
+}
+
 export class TrajectoryEngine {
   private readonly phases: Map<string, Phase>;
   private readonly nodes = new Map<string, { node: Node; phase: string }>();
   private readonly policies: Map<string, Definition['escalationPolicies'][string]>;
   /** The definition's roles and organisations: the only owners a step can have, the only ids notifications carry. */
   private readonly roles: Set<string>;
+  /** The definition's label of each role (notifications name roles by these, never by text from the data). */
+  private readonly roleNames: Map<string, string>;
   private readonly calendar: CalendarOptions;
 
   constructor(
@@ -262,6 +285,7 @@ export class TrajectoryEngine {
     this.phases = new Map(definition.phases.map((p) => [p.id, p]));
     this.policies = new Map(Object.entries(definition.escalationPolicies));
     this.roles = new Set(definition.roles.map((r) => r.id));
+    this.roleNames = new Map(definition.roles.map((r) => [r.id, r.name]));
     for (const p of definition.phases) for (const n of p.nodes) this.nodes.set(n.id, { node: n, phase: p.id });
     this.calendar = { goodFriday: definition.calendar.goodFriday, extraClosedDays: definition.calendar.extraClosedDays };
   }
@@ -721,10 +745,8 @@ export class TrajectoryEngine {
     // A restarted ladder raises the same level again: keep ids unique.
     if (this.state.escalations!.some((e) => e.id === record.id)) record.id = `${record.id}#${this.state.escalations!.filter((e) => e.id.startsWith(record.id)).length + 1}`;
     this.state.escalations!.push(record);
-    this.notify('escalation.raised', now, { escalation: this.describe(record), recordId: record.id, owner, phase: step.phase });
-    ladder.level++;
-    const next = policy.levels[ladder.level];
-    ladder.nextAt = next ? addDuration(ladder.from, next.after, this.calendar) : undefined;
+    this.notify('escalation.raised', now, { escalation: this.describeRaised(record, ladder, level.role), recordId: record.id, owner, phase: step.phase });
+    this.climb(ladder, policy);
   }
 
   private contactWatchActive(): boolean {
@@ -769,10 +791,31 @@ export class TrajectoryEngine {
       decisions: [],
     };
     this.state.escalations!.push(record);
-    this.notify('escalation.raised', now, { escalation: this.describe(record), recordId: record.id, owner: watch.owner, phase: this.state.phase });
+    this.notify('escalation.raised', now, { escalation: this.describeRaised(record, ladder, level.role), recordId: record.id, owner: watch.owner, phase: this.state.phase });
+    this.climb(ladder, policy);
+  }
+
+  /** The ladder moves to its next level, due `after` that level's duration from where it counts (none past the top). */
+  private climb(ladder: Ladder, policy: Definition['escalationPolicies'][string]): void {
     ladder.level++;
     const next = policy.levels[ladder.level];
     ladder.nextAt = next ? addDuration(ladder.from, next.after, this.calendar) : undefined;
+  }
+
+  /**
+   * An escalation as its `escalation.raised` notification carries it: as {@link describe}, with the instant its level
+   * fell due (`levelDueAt`; `dueAt` stays the step's due date), how long the step had stood still then (with the
+   * definition's calendar, see {@link overdue}), and whether the level is the policy's `owner` level (a reminder to
+   * the step's owner rather than an escalation to someone above).
+   */
+  private describeRaised(record: EscalationRecord, ladder: Ladder, levelRole: string): Record<string, unknown> {
+    const levelDueAt = ladder.nextAt ?? record.raisedAt;
+    return {
+      ...this.describe(record),
+      levelDueAt: new Date(levelDueAt).toISOString(),
+      ...overdue(record.dueAt, levelDueAt, this.calendar),
+      reminder: levelRole === 'owner',
+    };
   }
 
   /** Resolves matching open escalations and tells everyone who was told. */
@@ -800,12 +843,19 @@ export class TrajectoryEngine {
       node: e.nodeId,
       stepName: e.stepName,
       level: e.level,
-      // Records from before owners were checked may hold other text: notifications carry role ids only.
-      role: this.roleId(e.role) ?? this.fallbackOwner,
-      organisation: this.roleId(e.organisation) ?? this.fallbackOwner,
+      // Records from before owners were checked may hold other text: notifications carry role ids only, and the
+      // definition's labels of those roles.
+      ...this.roleAndName('role', e.role),
+      ...this.roleAndName('organisation', e.organisation),
       dueAt: new Date(e.dueAt).toISOString(),
       raisedAt: new Date(e.raisedAt).toISOString(),
     };
+  }
+
+  /** `{ role, roleName }` (or `organisation`…): a role id of the definition and its label, never other text. */
+  private roleAndName(field: 'role' | 'organisation', value: string): Record<string, string> {
+    const id = this.roleId(value) ?? this.fallbackOwner;
+    return { [field]: id, [`${field}Name`]: this.roleNames.get(id) ?? id };
   }
 
   private notify(type: Notification['type'], now: number, data: Record<string, unknown>): void {

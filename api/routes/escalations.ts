@@ -3,6 +3,8 @@
  * acknowledging and deciding on an escalation. Decisions record the token's subject as who decided.
  */
 import { z } from 'zod';
+import type { CalendarOptions } from '../../definitions/calendar.js';
+import { overdue } from '../../workflows/engine.js';
 import { acknowledgeEscalationUpdate, decideEscalationUpdate, getStateQuery, type TrajectoryView } from '../../workflows/trajectory.js';
 import { ESCALATION_LEVEL, MUNICIPALITY } from '../../workflows/search-attributes.js';
 import type { Principal } from '../auth.js';
@@ -25,14 +27,18 @@ function stateOf(e: Escalation): 'open' | 'acknowledged' | 'decided' {
   return e.acknowledgedAt ? 'acknowledged' : 'open';
 }
 
-/** An escalation as the inbox and the answers to acknowledge and decide show it: the record, where it stands, links. */
-function inboxItem(trajectoryId: string, e: Escalation, now = Date.now()) {
+/**
+ * An escalation as the inbox and the answers to acknowledge and decide show it: the record, where it stands, how long
+ * its step (or the contact) has stood still now, with the calendar of the trajectory's definition (the engine's
+ * {@link overdue}, as the escalation's e-mail and webhook give it for the instant the level fell due), and links.
+ */
+export function inboxItem(trajectoryId: string, e: Escalation, calendar: CalendarOptions, now = Date.now()) {
   const base = `/v1/trajectories/${trajectoryId}/escalations/${encodeURIComponent(e.id)}`;
   return {
     ...e,
     trajectoryId,
     state: stateOf(e),
-    overdueDays: Math.max(0, Math.floor((now - Date.parse(e.dueAt)) / 86_400_000)),
+    ...overdue(Date.parse(e.dueAt), now, calendar),
     links: { trajectory: `/v1/trajectories/${trajectoryId}`, acknowledge: `${base}/acknowledge`, decide: `${base}/decisions` },
   };
 }
@@ -43,7 +49,24 @@ function answers(principal: Principal, role: string): boolean {
 }
 
 export function escalationRoutes(s: Services): RouteSpec[] {
-  const { client } = s;
+  const { client, catalog } = s;
+
+  /**
+   * The working-day calendar of a trajectory's definition (Goede Vrijdag, extra closed days), from the municipality's
+   * catalog, once per definition version and request; the plain Dutch calendar should that version not be found.
+   */
+  const calendars = (municipality: string) => {
+    const read = new Map<string, Promise<CalendarOptions>>();
+    return (state: TrajectoryView): Promise<CalendarOptions> => {
+      const key = `${state.definition.id}@${state.definition.version}`;
+      let calendar = read.get(key);
+      if (!calendar) {
+        calendar = catalog.get(municipality, state.definition.id, state.definition.version).then((d) => d?.calendar ?? {}, () => ({}));
+        read.set(key, calendar);
+      }
+      return calendar;
+    };
+  };
 
   /**
    * Runs an escalation update after checking the escalation exists and the manager answers its role (otherwise it
@@ -57,7 +80,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       const escalation = state.escalations.find((e) => e.id === escalationId);
       if (!escalation || !answers(principal, escalation.role)) throw new ProblemError('not-found', `escalation "${escalationId}" does not exist`);
       const after = await run();
-      return inboxItem(id, after.escalations.find((e) => e.id === escalationId)!);
+      return inboxItem(id, after.escalations.find((e) => e.id === escalationId)!, await calendars(principal.municipality)(after));
     } catch (err) {
       if (err instanceof ProblemError) throw err;
       return translateTemporalError(client, err, id);
@@ -91,18 +114,21 @@ export function escalationRoutes(s: Services): RouteSpec[] {
           ids.push(wf.workflowId);
         }
         const now = Date.now();
+        const calendarOf = calendars(principal.municipality);
         const items: Array<ReturnType<typeof inboxItem>> = [];
         for (let i = 0; i < ids.length; i += INBOX_CONCURRENCY) {
           const batch = ids.slice(i, i + INBOX_CONCURRENCY);
           const states = await Promise.all(batch.map((id) => client.workflow.getHandle(id).query(getStateQuery).catch(() => undefined)));
-          states.forEach((state, k) => {
+          for (const [k, state] of states.entries()) {
+            if (!state) continue;
             const id = batch[k]!;
-            for (const e of state?.escalations ?? []) {
-              if (e.resolvedAt !== undefined || !answers(principal, e.role) || (q.role && e.role !== q.role)) continue;
-              if (q.state && stateOf(e) !== q.state) continue;
-              items.push(inboxItem(id, e, now));
-            }
-          });
+            const open = state.escalations.filter(
+              (e) => e.resolvedAt === undefined && answers(principal, e.role) && (!q.role || e.role === q.role) && (!q.state || stateOf(e) === q.state),
+            );
+            if (open.length === 0) continue;
+            const calendar = await calendarOf(state);
+            for (const e of open) items.push(inboxItem(id, e, calendar, now));
+          }
         }
         items.sort((a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt));
         const page = items.slice(0, q.limit);
@@ -116,10 +142,12 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       operationId: 'acknowledgeEscalation',
       tag: 'escalations',
       summary: 'Acknowledge an escalation (it has been seen)',
-      description: 'Records the token\'s subject and the time. 409 when it is resolved; 422 when it was acknowledged already.',
+      description: 'Records the token\'s subject and the time. 409 when it is resolved or was acknowledged already, or the trajectory is closed.',
       roles: ['manager'],
       params: EscalationParams,
       body: AcknowledgeRequest,
+      // Already acknowledged, resolved, or the trajectory closed: each a conflict with the state, never a 422.
+      errors: [409],
       responses: { 200: { description: 'The escalation, acknowledged.', schema: InboxItem } },
       handler: async ({ principal, params, res }) => {
         res.json(

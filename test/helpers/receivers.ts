@@ -68,6 +68,8 @@ export class MailServer {
   readonly messages: ReceivedMail[] = [];
   /** Recipients at this domain are refused for good (550), as a server refuses an address it does not know. */
   static readonly REFUSED_DOMAIN = 'onbekend.example';
+  /** Recipients refused for the time being (451) the next time they are named, once each: a retry reaches them. */
+  readonly deferOnce = new Set<string>();
   private server?: SMTPServer;
   port = 0;
 
@@ -77,6 +79,9 @@ export class MailServer {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onRcptTo: (address, _session, callback) => {
+        if (this.deferOnce.delete(address.address)) {
+          return callback(Object.assign(new Error(`try again later: ${address.address}`), { responseCode: 451 }));
+        }
         if (address.address.endsWith(`@${MailServer.REFUSED_DOMAIN}`)) {
           return callback(Object.assign(new Error(`no such user: ${address.address}`), { responseCode: 550 }));
         }
