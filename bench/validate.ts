@@ -8,13 +8,19 @@
  * baseline) and through the validation thread (as the API does): how long the event loop was busy per validation,
  * and its longest stall (on a shared machine, some milliseconds of that are other processes').
  *
+ * Then the worst case within the bounds (issue #9's review): the costliest definition we know, about 1 MB (the API's
+ * largest body), whose FEEL fills the bounds (`MAX_FEEL_LENGTH`, `MAX_FEEL_TEXT`) with the costliest expressions we
+ * found, in-process and through the thread, against the thread's deadline; and issue #9's probes of unbounded FEEL,
+ * now refused before any is parsed.
+ *
  * Options (environment): BENCH_VALIDATE_NODES (N, default 500: 2N is the limit of 1 000 nodes), BENCH_VALIDATE_ROUNDS
  * (validations measured per size, default 20). CI runs it once, small: BENCH_VALIDATE_NODES=20 BENCH_VALIDATE_ROUNDS=1.
  */
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { validateDefinition } from '../definitions/validate.js';
+import { MAX_FEEL_LENGTH, MAX_FEEL_TEXT } from '../definitions/schema.js';
+import { feelSyntaxError, validateDefinition } from '../definitions/validate.js';
 import { validationThread } from '../definitions/validate-thread.js';
-import { chainDefinition, mixedDefinition, tangledDefinition } from '../test/helpers/large-definitions.js';
+import { chainDefinition, costliestDefinition, costlyFeel, manyConditionsDefinition, mixedDefinition, tangledDefinition } from '../test/helpers/large-definitions.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const N = env('BENCH_VALIDATE_NODES', 500);
@@ -85,7 +91,6 @@ async function main(): Promise<void> {
   const inThread = await eventLoop(async () => {
     for (let r = 0; r < ROUNDS; r++) await validationThread.validate(largest, opts);
   });
-  await validationThread.close();
   results.eventLoop = { inProcess, inThread };
   const bytes = (JSON.stringify(largest).length / 1e6).toFixed(2);
   console.log(`\nevent loop while validating the ${2 * N}-node tangle (${bytes} MB) ${ROUNDS}×    busy per validation   longest stall`);
@@ -93,7 +98,53 @@ async function main(): Promise<void> {
     console.log(`${name.padEnd(52)} ${r.busyMs.toFixed(1).padStart(8)} ms ${r.stallMs.toFixed(1).padStart(12)} ms`);
   }
   console.log(`ratio thread / in-process${(inThread.busyMs / inProcess.busyMs).toFixed(2).padStart(36)}`);
+
+  results.worstCase = await worstCase();
+  await validationThread.close();
   console.log(JSON.stringify({ bench: 'validate', nodes: N, rounds: ROUNDS, results }));
+}
+
+/** Median milliseconds of `f` over `rounds` runs. */
+async function medianMs(rounds: number, f: () => unknown): Promise<number> {
+  const ms: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    await f();
+    ms.push(performance.now() - t0);
+  }
+  return median(ms);
+}
+
+/**
+ * The costliest definition within the bounds (2N nodes of the tangle, its FEEL filling the bounds with the costliest
+ * expressions), against the tangle alone and the thread's deadline; and issue #9's probes of unbounded FEEL.
+ */
+async function worstCase(): Promise<Record<string, unknown>> {
+  const rounds = Math.min(ROUNDS, 5);
+  const feel = costlyFeel(MAX_FEEL_LENGTH, MAX_FEEL_TEXT - 1);
+  const costliest = costliestDefinition(feel, 2 * N);
+  const tangle = tangledDefinition(2 * N);
+  const bytes = JSON.stringify(costliest).length;
+  const work = { steps: 0, feel: 0 };
+  validateDefinition(costliest, { ...opts, work });
+  const tangleMs = await medianMs(rounds, () => validateDefinition(tangle, opts));
+  const inProcessMs = await medianMs(rounds, () => validateDefinition(costliest, opts));
+  const inThreadMs = await medianMs(rounds, () => validationThread.validate(costliest, opts));
+  const deadlineMs = validationThread.limits.deadlineMs;
+  console.log(`\nworst case within the bounds: the ${2 * N}-node tangle, its FEEL ${work.feel} characters (${feel.length} distinct expressions of up to ${MAX_FEEL_LENGTH}), ${(bytes / 1e6).toFixed(2)} MB; median of ${rounds}`);
+  console.log(`${'the tangle alone (its FEEL one character), in-process'.padEnd(60)} ${tangleMs.toFixed(0).padStart(7)} ms`);
+  console.log(`${'the costliest definition, in-process'.padEnd(60)} ${inProcessMs.toFixed(0).padStart(7)} ms`);
+  console.log(`${'the costliest definition, through the validation thread'.padEnd(60)} ${inThreadMs.toFixed(0).padStart(7)} ms`);
+  console.log(`${'ratio to the thread\'s deadline'.padEnd(60)} ${(inThreadMs / deadlineMs).toFixed(2).padStart(7)}    (of ${deadlineMs} ms)`);
+
+  // Issue #9's probes: the first took 0.25 s, 1.8 s and 70 s; the second 1.3 s for 1.5 MB.
+  const probes: Record<string, number> = {};
+  for (const n of [5_000, 20_000, 99_000]) probes[`feelSyntaxError('['.repeat(${n}))`] = await medianMs(rounds, () => feelSyntaxError('['.repeat(n)));
+  const conditions = manyConditionsDefinition(9_000);
+  probes[`9 000 distinct conditions (${(JSON.stringify(conditions).length / 1e6).toFixed(2)} MB)`] = await medianMs(rounds, () => validateDefinition(conditions, opts));
+  console.log('\nissue #9\'s probes, refused before any FEEL is parsed');
+  for (const [name, ms] of Object.entries(probes)) console.log(`${name.padEnd(60)} ${ms.toFixed(2).padStart(7)} ms`);
+  return { bytes, feel: work.feel, tangleMs, inProcessMs, inThreadMs, deadlineMs, probes };
 }
 
 main().catch((err: unknown) => {

@@ -18,8 +18,31 @@ export const Id = z
 /** A human label (Dutch in the shipped definitions). */
 export const Label = z.string().trim().min(1, 'must not be empty');
 
+/**
+ * Longest FEEL expression, in characters as written (before trimming). The shipped gezinstraject's longest is 33
+ * characters: a real condition is a line. The bound keeps checking an expression cheap: feelin's parser takes up to
+ * about 0.1 ms a character on hostile input up to this length, but far more than linear time beyond it (a single
+ * expression of 1 000 characters can take a second; 99 000 characters of `[` took 70 s, issue #9). Longer
+ * expressions are refused before any FEEL is parsed.
+ */
+export const MAX_FEEL_LENGTH = 200;
+/** The problem of a FEEL expression longer than {@link MAX_FEEL_LENGTH}, at its path. */
+export const FEEL_TOO_LONG = `a FEEL expression may have at most ${MAX_FEEL_LENGTH} characters`;
+
+/**
+ * Most FEEL text per definition: the characters of its distinct expressions together (an expression that occurs more
+ * than once is checked once, and counted once). The shipped gezinstraject has 204; the densest generated definition
+ * of 1 000 nodes (`mixedDefinition` in the tests: every kind of node, distinct conditions in every block) has about
+ * 4 900. At the parser's worst, about 0.1 ms a character, 10 000 characters cost about a second of the validation
+ * thread (`npm run bench:validate`), a fifth of its deadline. A definition with more gets one problem, at the
+ * expression that crosses the limit, and none of its FEEL is parsed.
+ */
+export const MAX_FEEL_TEXT = 10_000;
+/** The problem of a definition with more FEEL than {@link MAX_FEEL_TEXT}. */
+export const TOO_MUCH_FEEL = `at most ${MAX_FEEL_TEXT} characters of FEEL per definition (its distinct expressions together); its expressions are checked once it is within the limit`;
+
 /** A FEEL expression (the expression language of BPMN/DMN), evaluated over the trajectory's data. */
-export const Feel = z.string().trim().min(1, 'must be a FEEL expression');
+export const Feel = z.string().max(MAX_FEEL_LENGTH, FEEL_TOO_LONG).trim().min(1, 'must be a FEEL expression');
 
 /**
  * A duration: an ISO 8601 duration string (`P5D`, `P2W`, `P1M`, `PT4H`), counted in calendar time in
@@ -181,8 +204,9 @@ export const NODE_TYPES: readonly NodeType[] = [
  * Most nodes a definition may have, all phases together. The shipped gezinstraject has 36; a municipality's most
  * elaborate process is a few hundred steps at most, so 1 000 is far beyond any real one. The bound keeps validation
  * (of any definition posted to the API, by any role, and of every definition the worker loads) small: it is linear
- * in the definition's size, and at 1 000 nodes takes a few milliseconds for a chain of tasks and some tens for the
- * costliest shape we know (`npm run bench:validate`).
+ * in the definition's size, and at 1 000 nodes takes a few milliseconds for a chain of tasks, some tens for every
+ * kind of node, about a tenth of a second for the costliest graph we know, and 1.0–1.3 s when that graph's FEEL
+ * also fills {@link MAX_FEEL_TEXT} with the costliest expressions we know (`npm run bench:validate`).
  */
 export const MAX_NODES_PER_DEFINITION = 1000;
 /**

@@ -6,7 +6,17 @@
 import { parseExpression } from 'feelin';
 import type { ZodError } from 'zod';
 import { parseIsoDuration } from './calendar.js';
-import { Definition, MAX_NODES_PER_DEFINITION, NODE_TYPES, TOO_MANY_NODES, type Definition as DefinitionT } from './schema.js';
+import {
+  Definition,
+  FEEL_TOO_LONG,
+  MAX_FEEL_LENGTH,
+  MAX_FEEL_TEXT,
+  MAX_NODES_PER_DEFINITION,
+  NODE_TYPES,
+  TOO_MANY_NODES,
+  TOO_MUCH_FEEL,
+  type Definition as DefinitionT,
+} from './schema.js';
 
 /** One thing wrong with a definition. */
 export interface Problem {
@@ -24,10 +34,10 @@ export interface ValidateOptions {
   activities: readonly string[];
   /**
    * Counts the validator's work into `steps`: nodes and flows visited by the graph checks, candidates and
-   * characters compared for suggestions. For tests and benchmarks, which check that it grows linearly with the
-   * definition's size.
+   * characters compared for suggestions; and into `feel` (when given) the characters of FEEL it parsed. For tests
+   * and benchmarks, which check that it grows linearly with the definition's size and stays within its bounds.
    */
-  work?: { steps: number };
+  work?: { steps: number; feel?: number };
 }
 
 /** Most problems reported; when there are more, one last problem (path `""`) says that some were left out. */
@@ -161,8 +171,12 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
-/** Syntax errors in a FEEL expression, as a message, or undefined when it parses. */
+/**
+ * Syntax errors in a FEEL expression, as a message, or undefined when it parses. An expression longer than
+ * {@link MAX_FEEL_LENGTH} is not parsed: its message is {@link FEEL_TOO_LONG}.
+ */
 export function feelSyntaxError(expression: string): string | undefined {
+  if (expression.length > MAX_FEEL_LENGTH) return FEEL_TOO_LONG;
   let tree;
   try {
     tree = parseExpression(expression, {}, undefined);
@@ -196,17 +210,23 @@ function referenceProblems(def: Obj, opts: ValidateOptions, budget: SuggestionBu
     if (v === undefined || known.has(v)) return;
     add(path, `unknown ${what} ${quote(v)}`, didYouMean(v, known, budget));
   };
-  // Each distinct expression is parsed once (a parse costs tens of microseconds; conditions repeat).
-  const feelErrors = new Map<string, string | undefined>();
+  // FEEL is checked at the end, once every expression is known: parsed only if their text is within MAX_FEEL_TEXT.
+  // Each distinct expression is parsed once (a parse costs from tens of microseconds to about 0.1 ms a character;
+  // conditions repeat) and counted once; an expression longer than MAX_FEEL_LENGTH is neither parsed nor counted.
+  const feelToParse: Array<{ path: Array<string | number>; expression: string }> = [];
+  const feelDistinct = new Set<string>();
+  let feelText = 0;
+  let tooMuchFeel: Array<string | number> | undefined;
   const checkFeel = (path: Array<string | number>, value: unknown) => {
     const v = str(value);
     if (v === undefined || v.trim() === '') return;
-    let err = feelErrors.get(v);
-    if (err === undefined && !feelErrors.has(v)) feelErrors.set(v, (err = feelSyntaxError(v)));
-    if (err) add(path, `${err} in ${quote(v)}`);
-    // The machine's clock and time zone must not leak into a workflow: the engine offers its own.
-    if (/\bnow\s*\(/.test(v)) add(path, `use the variable "nu" (the trajectory's current date-time) instead of now() in ${quote(v)}`, 'nu');
-    if (/\btoday\s*\(/.test(v)) add(path, `use the variable "vandaag" (today's date in Amsterdam) instead of today() in ${quote(v)}`, 'vandaag');
+    if (v.length > MAX_FEEL_LENGTH) return add(path, FEEL_TOO_LONG);
+    if (!feelDistinct.has(v)) {
+      feelDistinct.add(v);
+      feelText += v.length;
+      if (feelText > MAX_FEEL_TEXT) tooMuchFeel ??= path;
+    }
+    feelToParse.push({ path, expression: v });
   };
   const checkDuration = (path: Array<string | number>, value: unknown) => {
     const v = str(value);
@@ -571,6 +591,23 @@ function referenceProblems(def: Obj, opts: ValidateOptions, budget: SuggestionBu
     }
   });
 
+  // Every expression is known now: parse them if their text is within the bound (otherwise one problem says so).
+  if (tooMuchFeel) add(tooMuchFeel, TOO_MUCH_FEEL);
+  const feelErrors = new Map<string, string | undefined>();
+  for (const { path, expression: v } of feelToParse) {
+    if (!tooMuchFeel) {
+      if (!feelErrors.has(v)) {
+        feelErrors.set(v, feelSyntaxError(v));
+        if (work) work.feel = (work.feel ?? 0) + v.length;
+      }
+      const err = feelErrors.get(v);
+      if (err) add(path, `${err} in ${quote(v)}`);
+    }
+    // The machine's clock and time zone must not leak into a workflow: the engine offers its own.
+    if (/\bnow\s*\(/.test(v)) add(path, `use the variable "nu" (the trajectory's current date-time) instead of now() in ${quote(v)}`, 'nu');
+    if (/\btoday\s*\(/.test(v)) add(path, `use the variable "vandaag" (today's date in Amsterdam) instead of today() in ${quote(v)}`, 'vandaag');
+  }
+
   return problems;
 }
 
@@ -614,6 +651,9 @@ function comparePaths(as: ReturnType<typeof pathKey>, bs: ReturnType<typeof path
  * Validates a definition (already parsed from YAML or JSON). Reports all problems at once, up to
  * {@link MAX_PROBLEMS}. Takes time linear in the definition's size; a definition of more than
  * {@link MAX_NODES_PER_DEFINITION} nodes gets that problem and those of its structure outside the nodes, and no more.
+ * FEEL is parsed last, and only within its bounds: an expression longer than {@link MAX_FEEL_LENGTH} is a problem
+ * and not parsed, and a definition with more than {@link MAX_FEEL_TEXT} characters of distinct expressions gets
+ * that problem and none of its FEEL is parsed.
  */
 export function validateDefinition(input: unknown, opts: ValidateOptions): ValidationResult {
   const budget: SuggestionBudget = { left: SUGGESTION_BUDGET };

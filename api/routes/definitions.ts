@@ -6,9 +6,11 @@
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { CatalogError } from '../../definitions/catalog.js';
-import { MAX_NODES_PER_DEFINITION } from '../../definitions/schema.js';
-import { MAX_PROBLEMS } from '../../definitions/validate.js';
-import { validationThread } from '../../definitions/validate-thread.js';
+import type { Response } from 'express';
+import { MAX_FEEL_LENGTH, MAX_FEEL_TEXT, MAX_NODES_PER_DEFINITION } from '../../definitions/schema.js';
+import { MAX_PROBLEMS, type ValidationResult as Validation } from '../../definitions/validate.js';
+import { validationThread, ValidationRefused } from '../../definitions/validate-thread.js';
+import type { Principal } from '../auth.js';
 import { ProblemError } from '../problem.js';
 import { route, type RouteSpec } from '../route.js';
 import type { Services } from '../services.js';
@@ -18,10 +20,38 @@ import { DefinitionDocument, DefinitionSchema, DefinitionId, DefinitionList, Def
 const DEFINITION_BODY_LIMIT = '1mb';
 const ALL = ['case-system', 'operator', 'manager'] as const;
 
+/** What the two routes that validate say about the limits. */
+const LIMITS = `A definition has at most ${MAX_NODES_PER_DEFINITION} nodes (all phases together), FEEL expressions of at most ${MAX_FEEL_LENGTH} characters, and at most ${MAX_FEEL_TEXT} characters of FEEL (its distinct expressions together). One thread validates for every municipality, one definition at a time: 429 (with \`Retry-After\`) while one of the caller's own is waiting or being validated, 503 (with \`Retry-After\`) when too many are waiting or a validation takes longer than its deadline.`;
+
+/**
+ * Validates a posted definition in the validation thread, so that a definition of up to 1 MB, from any role, never
+ * holds up other requests; one per client at a time, dropped if the client goes away before its turn. Refusals
+ * become problems with `Retry-After`: 429 when the client has one pending (it can wait for that answer), 503 when
+ * the queue is full or the validation ran past its deadline (the server is busy; the definition is not at fault:
+ * within the validator's bounds every definition takes a fraction of the deadline, so another try can succeed).
+ * Undefined when the client has gone away: there is no one to answer.
+ */
+async function validate(s: Services, principal: Principal, res: Response, body: unknown): Promise<Validation | undefined> {
+  const gone = new AbortController();
+  const onClose = () => {
+    if (!res.writableFinished) gone.abort();
+  };
+  if (res.closed) onClose(); // gone already (`req.destroyed` says only that its body was read)
+  else res.once('close', onClose);
+  try {
+    return await validationThread.validate(body, { activities: s.activities }, { client: `${principal.municipality}:${principal.subject}`, signal: gone.signal });
+  } catch (err) {
+    if (!(err instanceof ValidationRefused)) throw err;
+    if (err.reason === 'aborted') return undefined;
+    res.set('retry-after', String(err.retryAfterSeconds));
+    throw new ProblemError(err.reason === 'client-busy' ? 'too-many-requests' : 'service-unavailable', err.message);
+  } finally {
+    res.off('close', onClose);
+  }
+}
+
 export function definitionRoutes(s: Services): RouteSpec[] {
   const { catalog } = s;
-  // In the validation thread: a definition of up to 1 MB, from any role, never holds up other requests.
-  const validate = (body: unknown) => validationThread.validate(body, { activities: s.activities });
   return [
     route({
       method: 'get',
@@ -66,14 +96,14 @@ export function definitionRoutes(s: Services): RouteSpec[] {
       operationId: 'validateDefinition',
       tag: 'definitions',
       summary: 'Validate a definition without registering it',
-      description: `Every problem at once (up to ${MAX_PROBLEMS}), each with its JSON pointer into the definition and, where there is one, a "did you mean". A definition has at most ${MAX_NODES_PER_DEFINITION} nodes, all phases together.`,
+      description: `Every problem at once (up to ${MAX_PROBLEMS}), each with its JSON pointer into the definition and, where there is one, a "did you mean". ${LIMITS}`,
       roles: ALL,
       body: DefinitionDocument,
       bodyLimit: DEFINITION_BODY_LIMIT,
       responses: { 200: { description: 'Whether it is valid, and every problem.', schema: ValidationResult } },
-      handler: async ({ body, res }) => {
-        const result = await validate(body);
-        res.json({ valid: result.ok, problems: result.problems });
+      handler: async ({ principal, body, res }) => {
+        const result = await validate(s, principal, res, body);
+        if (result) res.json({ valid: result.ok, problems: result.problems });
       },
     }),
 
@@ -84,7 +114,7 @@ export function definitionRoutes(s: Services): RouteSpec[] {
       tag: 'definitions',
       summary: 'Register a new version of a definition for the municipality',
       description:
-        'Validated first (422 with every problem, each with its path under `/body`). The version must be new and higher than every existing version of that id (409 otherwise); registering identical content again is harmless. Kept durably in Temporal (a catalog workflow per municipality).',
+        `Validated first (422 with every problem, each with its path under \`/body\`). The version must be new and higher than every existing version of that id (409 otherwise); registering identical content again is harmless. Kept durably in Temporal (a catalog workflow per municipality). ${LIMITS}`,
       roles: ['operator'],
       body: DefinitionDocument,
       documentedBody: DefinitionSchema,
@@ -95,7 +125,8 @@ export function definitionRoutes(s: Services): RouteSpec[] {
         200: { description: 'Identical to a shipped version: nothing to register.', schema: DefinitionRegistered },
       },
       handler: async ({ principal, body, res }) => {
-        const result = await validate(body);
+        const result = await validate(s, principal, res, body);
+        if (!result) return; // the client has gone away
         if (!result.ok) {
           throw new ProblemError('unprocessable', `the definition has ${result.problems.length} problem(s)`, {
             errors: result.problems.map((p) => ({ path: `/body${p.path}`, message: p.suggestion ? `${p.message} (did you mean "${p.suggestion}"?)` : p.message })),

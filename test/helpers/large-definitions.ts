@@ -85,3 +85,40 @@ export function tangledDefinition(nodes: number): Raw {
   }
   return definition('tangled', [...out.slice(0, nodes - 1), { id: 'end', type: 'end' }]);
 }
+
+/**
+ * The costliest FEEL we know of within the bounds: distinct broken expressions of `length` characters, `total`
+ * characters in all. feelin's parser spends about 0.1 ms a character recovering from their errors (found by a
+ * search over short repeated patterns; many others come close). Distinct, since a repeated one is parsed once.
+ */
+export function costlyFeel(length: number, total: number): string[] {
+  const pattern = 'if )1'.repeat(Math.ceil(length / 5) + 1);
+  const out: string[] = [];
+  for (let i = 0, left = total; left > 0; i++) {
+    const expression = `${i}${pattern}`.slice(0, Math.min(length, left));
+    out.push(expression);
+    left -= expression.length;
+  }
+  return out;
+}
+
+/**
+ * The costliest definition we know of within every bound, about as large as the API takes (1 MB): the tangle of
+ * {@link tangledDefinition} (1 000 nodes, its parallel regions costing the whole region budget), whose first gateway
+ * conditions are `feel` (e.g. {@link costlyFeel} of the bounds). The other conditions stay `x`, so `feel` should
+ * leave one character of the bound for it.
+ */
+export function costliestDefinition(feel: string[], nodes = 1000): Raw {
+  const d = tangledDefinition(nodes);
+  const gateways = (d.phases as Array<{ nodes: Raw[] }>)[0]!.nodes.filter((n) => n.type === 'exclusiveGateway');
+  const conditions = gateways.flatMap((g) => g.branches as Array<{ when: string }>);
+  if (conditions.length < feel.length) throw new Error(`only ${conditions.length} conditions for ${feel.length} expressions`);
+  feel.forEach((expression, i) => (conditions[i]!.when = expression));
+  return { ...d, id: 'costliest' };
+}
+
+/** `count` event handlers with distinct conditions of about 40 characters each (a few FEEL conditions per line). */
+export function manyConditionsDefinition(count: number): Raw {
+  const eventHandlers = Array.from({ length: count }, (_, i) => ({ event: 'contact', when: `veiligheid = "onveilig" and score > ${i}`, goto: { phase: 'work' } }));
+  return { ...chainDefinition(3), id: 'conditions', eventHandlers };
+}
