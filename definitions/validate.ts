@@ -3,6 +3,7 @@
  * events, durations, FEEL), all problems at once, each with its JSON-pointer path and, where it can, a "did you
  * mean". Used by the `waakvlam validate` command, the API and the worker before a definition ever runs.
  */
+import { CLOSED_PHASE, RESERVED_DEFINITION_IDS } from './reserved.js';
 import { parseExpression } from 'feelin';
 import type { ZodError } from 'zod';
 import { parseIsoDuration } from './calendar.js';
@@ -253,6 +254,10 @@ function referenceProblems(def: Obj, opts: ValidateOptions, budget: SuggestionBu
   const events = uniqueIds(arr(def.events), ['events'], 'event');
   const phases = arr(def.phases);
   const phaseIds = uniqueIds(phases, ['phases'], 'phase');
+  phases.forEach((phase, p) => {
+    if (isObj(phase) && phase.id === CLOSED_PHASE) add(['phases', p, 'id'], `the phase id ${quote(CLOSED_PHASE)} is reserved: a closed trajectory is in it`);
+  });
+  if (typeof def.id === 'string' && RESERVED_DEFINITION_IDS.has(def.id)) add(['id'], `the definition id ${quote(def.id)} is reserved (a path of the API)`);
   const activities = new Set(opts.activities);
 
   const policies = isObj(def.escalationPolicies) ? def.escalationPolicies : {};

@@ -33,6 +33,18 @@ describe('validator', () => {
     expect(validateDefinition(gezinstraject(), opts)).toMatchObject({ ok: true, problems: [] });
   });
 
+  it('refuses the ids the engine and the API give a meaning of their own: the closed phase, a definition named like an API path', () => {
+    const p = problemsOf(
+      variant((d) => {
+        d.id = 'validate';
+        phase(d, 'closure').id = 'afgesloten';
+        for (const node of d.phases.flatMap((ph: any) => ph.nodes)) if (node.type === 'goto' && node.phase === 'closure') node.phase = 'afgesloten';
+      }),
+    );
+    expect(p).toContainEqual({ path: '/id', message: 'the definition id "validate" is reserved (a path of the API)' });
+    expect(p).toContainEqual({ path: '/phases/5/id', message: 'the phase id "afgesloten" is reserved: a closed trajectory is in it' });
+  });
+
   it('finds an unknown next step, with a suggestion', () => {
     const p = problemsOf(variant((d) => (phase(d, 'intake').nodes[0].next = 'first-contct')));
     expect(p).toContainEqual({ path: '/phases/0/nodes/0/next', message: 'unknown node "first-contct" in phase "intake"', suggestion: 'first-contact' });

@@ -17,8 +17,8 @@ export const DEFINITION_ID = defineSearchAttributeKey('WaakvlamDefinitionId', Se
 export const DEFINITION_VERSION = defineSearchAttributeKey('WaakvlamDefinitionVersion', SearchAttributeType.INT);
 /** Current phase id, e.g. `safety`; {@link CLOSED_PHASE} once the trajectory is closed. */
 export const PHASE = defineSearchAttributeKey('WaakvlamPhase', SearchAttributeType.KEYWORD);
-/** The value of {@link PHASE} of a closed trajectory. */
-export const CLOSED_PHASE = 'afgesloten';
+/** The value of {@link PHASE} of a closed trajectory (a phase id no definition may use). */
+export { CLOSED_PHASE } from '../definitions/reserved.js';
 /** Number of open steps. */
 export const OPEN_STEPS = defineSearchAttributeKey('WaakvlamOpenSteps', SearchAttributeType.INT);
 /** Earliest due date among the open steps; absent when nothing is open. */
