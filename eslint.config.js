@@ -20,6 +20,34 @@ const forbiddenInWorkflows = [
   'undici',
 ];
 
+/** The determinism fence of workflows/ (its no-restricted-imports), with `extra` imports forbidden in part of it. */
+function workflowImports(extra = []) {
+  return [
+    'error',
+    {
+      paths: [
+        ...forbiddenInWorkflows.map((name) => ({
+          name,
+          message: 'Workflow code must be deterministic: no Node built-ins, I/O or non-workflow Temporal packages.',
+        })),
+        ...extra,
+      ],
+      patterns: [
+        {
+          group: ['../activities', '../activities/*', '../api/*', '../worker/*', '../scripts/*'],
+          allowTypeImports: true,
+          message: 'Workflows import activities as types only (proxyActivities), and nothing from api/worker/scripts.',
+        },
+        {
+          group: ['../definitions/load*', '../definitions/registry*', '../definitions/cli*'],
+          allowTypeImports: true,
+          message: 'Of definitions/, workflows import only the pure modules (schema types, calendar, durations, feel).',
+        },
+      ],
+    },
+  ];
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'data/', 'coverage/'] },
   js.configs.recommended,
@@ -38,32 +66,26 @@ export default tseslint.config(
   {
     files: ['workflows/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: forbiddenInWorkflows.map((name) => ({
-            name,
-            message: 'Workflow code must be deterministic: no Node built-ins, I/O or non-workflow Temporal packages.',
-          })),
-          patterns: [
-            {
-              group: ['../activities', '../activities/*', '../api/*', '../worker/*', '../scripts/*'],
-              allowTypeImports: true,
-              message: 'Workflows import activities as types only (proxyActivities), and nothing from api/worker/scripts.',
-            },
-            {
-              group: ['../definitions/load*', '../definitions/registry*', '../definitions/cli*'],
-              allowTypeImports: true,
-              message: 'Of definitions/, workflows import only the pure modules (schema types, calendar, durations, feel).',
-            },
-          ],
-        },
-      ],
+      'no-restricted-imports': workflowImports(),
       'no-restricted-globals': [
         'error',
         { name: 'process', message: 'Workflow code must not read the process environment.' },
         { name: 'require', message: 'Use static imports in workflow code.' },
       ],
+    },
+  },
+  {
+    // Behaviour changes go through the registry of revisions, the one module that calls the patching API.
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/revisions.ts'],
+    rules: {
+      'no-restricted-imports': workflowImports([
+        {
+          name: '@temporalio/workflow',
+          importNames: ['patched', 'deprecatePatch'],
+          message: 'Ask for a revision with revision(id) from workflows/revisions.ts (the registry of revisions), not with the patching API.',
+        },
+      ]),
     },
   },
   {

@@ -41,6 +41,11 @@ describe('lint', () => {
     expect(value.some((m) => m.startsWith('no-restricted-imports'))).toBe(true);
   });
 
+  it('lets only the registry of revisions call the patching API', async () => {
+    const messages = await lintProbe('workflows', "import { deprecatePatch, patched, sleep } from '@temporalio/workflow';\nexport const x = [deprecatePatch, patched, sleep];\n");
+    expect(messages.filter((m) => m.startsWith('no-restricted-imports') && m.includes('revisions.ts'))).toHaveLength(2);
+  });
+
   it('forbids process in workflow code', async () => {
     const messages = await lintProbe('workflows', 'export const env = process.env.X;\n');
     expect(messages.some((m) => m.startsWith('no-restricted-globals'))).toBe(true);

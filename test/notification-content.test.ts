@@ -61,7 +61,7 @@ const WETHOUDER = Date.parse('2026-04-09T10:00:00+02:00');
 
 /** The `escalation.raised` notifications of the step, as the engine queues them, level by level. */
 function raised(): Notification[] {
-  const engine = TrajectoryEngine.start(definition, {}, OPENED, { escalations: true });
+  const engine = TrajectoryEngine.start(definition, {}, OPENED);
   const out: Notification[] = [];
   for (let at = engine.nextTimerAt(); at !== undefined; at = engine.nextTimerAt()) {
     engine.fireTimers(at);
@@ -141,7 +141,7 @@ describe('the e-mail of an escalation', () => {
       escalationPolicies: { direct: { levels: [{ role: 'wethouder', after: 'PT0S' }] } },
       defaultEscalationPolicy: 'direct',
     });
-    const engine = TrajectoryEngine.start(direct, {}, OPENED, { escalations: true });
+    const engine = TrajectoryEngine.start(direct, {}, OPENED);
     engine.fireTimers(engine.nextTimerAt()!);
     const n = engine.takeNotifications().find((x) => x.type === 'escalation.raised')!;
     const message = renderEmail(envelope(n))!;

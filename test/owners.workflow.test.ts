@@ -119,10 +119,10 @@ describe('owners are roles of the definition', () => {
 
   it('a step carried over from an earlier run with a free-text owner escalates under the regisseur', async () => {
     // A run from before the owner check (continue-as-new carries its state): its goal step has a free-text owner.
-    const old = TrajectoryEngine.start(definition(), { doelen: [plan.doelen[1]] }, await env.currentTimeMs(), { escalations: true });
+    const old = TrajectoryEngine.start(definition(), { doelen: [plan.doelen[1]] }, await env.currentTimeMs());
     old.state.openSteps[0]!.owner = PRIVATE.owner;
     old.takeNotifications();
-    await withTrajectory({ state: old.state, runs: 1, fastDelivery: true, recipientsByActivity: true }, async (d) => {
+    await withTrajectory({ state: old.state, runs: 1 }, async (d) => {
       await d.skip('1 minute');
       await d.settle();
       const { events, mails, raised } = notificationsOf(d.handle.workflowId);

@@ -10,7 +10,7 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { OPEN_STEPS, PHASE } from '../workflows/search-attributes.js';
-import { closeUpdate, getSnapshotQuery, getStateQuery, pauseUpdate, resumeUpdate, trajectoryWorkflow, type TrajectoryView } from '../workflows/trajectory.js';
+import { closeUpdate, getSnapshotQuery, getStateQuery, pauseUpdate, resumeUpdate, trajectoryWorkflow, type TrajectoryInput, type TrajectoryView } from '../workflows/trajectory.js';
 import { ReopenError, reopenTrajectory } from '../worker/reopen.js';
 import { createWorker } from '../worker/worker.js';
 import { Driver, settle } from './helpers/driver.js';
@@ -190,10 +190,40 @@ describe('re-opening a closed trajectory', () => {
         expect(s.phaseHistory.filter((p) => p.reason === 'reopened')).toHaveLength(1);
         const snapshot = await c.latest().query(getSnapshotQuery);
         expect(snapshot.input).not.toHaveProperty('reopen');
-        expect(snapshot.input).toMatchObject({ caseRef: s.caseRef, municipality: 'GM0363', maxHistoryEvents: 40, recipientsByActivity: true });
+        expect(snapshot.input).toMatchObject({ caseRef: s.caseRef, municipality: 'GM0363', maxHistoryEvents: 40 });
       },
       { maxHistoryEvents: 40 },
     );
+  });
+
+  it('re-opens a snapshot from before 1.0.0 on the baseline, ignoring the behaviour choices it carries', async () => {
+    await withTrajectory(async (c) => {
+      await settle(c.latest());
+      await c.close('per abuis gesloten');
+      const { snapshot } = await c.latest().result();
+      // Fields runs before 1.0.0 carried, each set against the baseline: escalation off, revision 1, the directory
+      // looked up by a local activity (fast path without revision 3).
+      const input = { ...snapshot.input, fastDelivery: true, recipientsByActivity: false };
+      const state = { ...snapshot.state, escalationsEnabled: false, escalationRevision: 1 };
+      // As reopenTrajectory starts the next run from a snapshot.
+      const handle = await env.client.workflow.start(trajectoryWorkflow, {
+        workflowId: c.workflowId,
+        taskQueue: c.taskQueue,
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+        args: [{ ...input, state, runs: snapshot.runs + 1, reopen: { reason: 'gezin meldt zich opnieuw', by: 'regisseur-2' } } as TrajectoryInput],
+      });
+      await settle(c.latest());
+      expect(await c.state()).toMatchObject({ status: 'open', phase: { id: 'intake' }, runs: 1 });
+      await c.d.skip('5 days');
+      await settle(c.latest());
+      // The re-opened step escalates, and its recipients are looked up by a regular activity; no markers (of a local
+      // activity or a patch).
+      expect((await c.state()).escalations.map((e) => e.id)).toContain('assign-director#2@0');
+      const events = (await handle.fetchHistory()).events ?? [];
+      const scheduled = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter((name) => name !== undefined);
+      expect(scheduled).toContain('resolveRecipients');
+      expect(events.filter((e) => e.markerRecordedEventAttributes)).toEqual([]);
+    });
   });
 
   it('refuses an open trajectory, an unknown phase and one that did not close normally, starting nothing', async () => {

@@ -99,8 +99,6 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
           ...snapshot.input,
           state: snapshot.state,
           runs: snapshot.runs + 1,
-          // A new run has no history to replay: it takes revision 3, as continue-as-new does.
-          recipientsByActivity: true,
           reopen: request,
         },
       ],

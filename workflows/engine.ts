@@ -26,7 +26,7 @@ export interface OpenStep {
   escalation?: string;
   /** The multi-instance element the step was made for. */
   item?: unknown;
-  /** Where the step is on its escalation ladder (when escalation is on and it has a policy). */
+  /** Where the step is on its escalation ladder (when it has a policy). */
   ladder?: Ladder;
   /** Set while the step's clock is paused (opschorting): on its own, or with the whole trajectory. */
   paused?: { at: number; reason: string; by: string; scope: 'step' | 'trajectory' };
@@ -173,7 +173,10 @@ export interface ActivityRequest {
   input: Record<string, unknown>;
 }
 
-/** Everything the engine knows; plain JSON. */
+/**
+ * Everything the engine knows; plain JSON. A state from before 1.0.0 may also carry `escalationsEnabled` and
+ * `escalationRevision`: ignored, every trajectory runs the 1.0.0 baseline (see workflows/revisions.ts).
+ */
 export interface EngineState {
   status: 'open' | 'closed';
   startedAt: number;
@@ -202,18 +205,10 @@ export interface EngineState {
   unconsumedEvents: Record<string, { at: number; payload: unknown }>;
   incidents: Incident[];
   pendingActivities: ActivityRequest[];
-  /** Escalation ladders run (set once at start; old trajectories replay without them). */
-  escalationsEnabled?: boolean;
-  /**
-   * Revision of the escalation behaviour this trajectory runs (set once at start, so running trajectories keep
-   * theirs): 1, the first; 2 adds pause arithmetic for clocks set during a pause, the end of the contact watch in
-   * unwatched phases, and resolution notices for recipients known only after resolution.
-   */
-  escalationRevision?: number;
-  escalations?: EscalationRecord[];
+  escalations: EscalationRecord[];
   /** Notifications not yet handed to the workflow. */
-  outbox?: Notification[];
-  notificationSeq?: number;
+  outbox: Notification[];
+  notificationSeq: number;
   /** The whole trajectory's clock, while paused. */
   paused?: { at: number; reason: string; by: string };
   /** The contact watch: when the next contact is due and its ladder. */
@@ -280,8 +275,6 @@ export class TrajectoryEngine {
     readonly definition: Definition,
     readonly state: EngineState,
   ) {
-    // States carried over from earlier engine versions (continue-as-new) lack newer fields.
-    state.unconsumedEvents ??= {};
     this.phases = new Map(definition.phases.map((p) => [p.id, p]));
     this.policies = new Map(Object.entries(definition.escalationPolicies));
     this.roles = new Set(definition.roles.map((r) => r.id));
@@ -291,12 +284,7 @@ export class TrajectoryEngine {
   }
 
   /** A new trajectory in its first phase (or a later one, when entry conditions skip the first). */
-  static start(
-    definition: Definition,
-    data: Record<string, unknown>,
-    now: number,
-    opts: { escalations?: boolean; escalationRevision?: number } = {},
-  ): TrajectoryEngine {
+  static start(definition: Definition, data: Record<string, unknown>, now: number): TrajectoryEngine {
     const engine = new TrajectoryEngine(definition, {
       status: 'open',
       startedAt: now,
@@ -316,8 +304,6 @@ export class TrajectoryEngine {
       unconsumedEvents: {},
       incidents: [],
       pendingActivities: [],
-      escalationsEnabled: opts.escalations ?? false,
-      escalationRevision: opts.escalationRevision ?? 2,
       escalations: [],
       outbox: [],
       notificationSeq: 0,
@@ -537,11 +523,6 @@ export class TrajectoryEngine {
 
   // ---- escalation -----------------------------------------------------------------------------------------------
 
-  /** Whether this trajectory runs escalation revision 2 (see {@link EngineState.escalationRevision}). */
-  private get rev2(): boolean {
-    return (this.state.escalationRevision ?? 1) >= 2;
-  }
-
   /** The role id an owner names (its own spelling, or trimmed and in lower case), if the definition has that role. */
   private roleId(owner: unknown): string | undefined {
     if (typeof owner !== 'string') return undefined;
@@ -560,25 +541,25 @@ export class TrajectoryEngine {
 
   /** Notifications queued since the last call. */
   takeNotifications(): Notification[] {
-    const out = this.state.outbox ?? [];
+    const out = this.state.outbox;
     this.state.outbox = [];
     return out;
   }
 
   /** Records who an escalation reached (from the directory). */
   recordRecipients(escalationId: string, recipients: string[], now: number): void {
-    const record = this.state.escalations?.find((e) => e.id === escalationId);
+    const record = this.state.escalations.find((e) => e.id === escalationId);
     if (!record) return;
     record.recipients = recipients;
     // Resolved before the directory answered: those just told still hear that it is resolved.
-    if (this.rev2 && record.resolvedAt !== undefined && recipients.length) {
+    if (record.resolvedAt !== undefined && recipients.length) {
       this.notify('escalation.resolved', now, { escalations: [this.describe(record)], resolution: record.resolution, recipients });
     }
   }
 
   private escalationRecord(id: string, open = true): EscalationRecord {
     if (this.state.status === 'closed') throw new EngineRejection('TrajectoryClosed', 'the trajectory is closed');
-    const record = this.state.escalations?.find((e) => e.id === id);
+    const record = this.state.escalations.find((e) => e.id === id);
     if (!record) throw new EngineRejection('EscalationNotFound', `escalation "${id}" does not exist`);
     if (open && record.resolvedAt !== undefined) throw new EngineRejection('EscalationResolved', `escalation "${id}" is already resolved (${record.resolution})`);
     return record;
@@ -624,7 +605,7 @@ export class TrajectoryEngine {
       step.owner = decision.owner;
       this.resolveEscalations((e) => e.stepId === step.id, 'reassigned', now);
       if (step.ladder) step.ladder = this.ladder(step.ladder.policy, now);
-      if (step.paused && this.rev2) step.paused.at = now;
+      if (step.paused) step.paused.at = now;
     }
     return record;
   }
@@ -663,7 +644,7 @@ export class TrajectoryEngine {
     if (!paused) throw new EngineRejection('StateConflict', 'the trajectory is not paused');
     if (dryRun) return;
     // Each clock stood still from the pause, or from when it was set if that was during the pause.
-    const stood = (since: number | undefined) => now - (this.rev2 ? Math.max(paused.at, since ?? paused.at) : paused.at);
+    const stood = (since: number | undefined) => now - Math.max(paused.at, since ?? paused.at);
     delete this.state.paused;
     // Steps paused by the trajectory's pause (not those paused on their own) resume with the time they had left.
     for (const step of this.state.openSteps) {
@@ -674,7 +655,7 @@ export class TrajectoryEngine {
       if (t.wait?.kind === 'event' && t.wait.timeoutAt !== undefined) t.wait.timeoutAt += stood(t.wait.since);
     }
     // Cycles keep their rhythm after the pause.
-    if (this.rev2) for (const cycle of Object.values(this.state.cycles)) cycle.startedAt += stood(cycle.startedAt);
+    for (const cycle of Object.values(this.state.cycles)) cycle.startedAt += stood(cycle.startedAt);
     const contact = this.state.contact;
     if (contact) {
       const shift = stood(contact.since);
@@ -699,7 +680,7 @@ export class TrajectoryEngine {
     (step.reschedules ??= []).push({ at: now, from: step.dueAt, to: dueAt, reason, by });
     step.dueAt = dueAt;
     // A date set during a pause is meant as given: the pause counts from now on.
-    if (step.paused && this.rev2) step.paused.at = now;
+    if (step.paused) step.paused.at = now;
     this.resolveEscalations((e) => e.stepId === step.id, 'new-deadline', now);
     if (step.ladder) step.ladder = this.ladder(step.ladder.policy, dueAt);
   }
@@ -743,21 +724,21 @@ export class TrajectoryEngine {
       decisions: [],
     };
     // A restarted ladder raises the same level again: keep ids unique.
-    if (this.state.escalations!.some((e) => e.id === record.id)) record.id = `${record.id}#${this.state.escalations!.filter((e) => e.id.startsWith(record.id)).length + 1}`;
-    this.state.escalations!.push(record);
+    if (this.state.escalations.some((e) => e.id === record.id)) record.id = `${record.id}#${this.state.escalations.filter((e) => e.id.startsWith(record.id)).length + 1}`;
+    this.state.escalations.push(record);
     this.notify('escalation.raised', now, { escalation: this.describeRaised(record, ladder, level.role), recordId: record.id, owner, phase: step.phase });
     this.climb(ladder, policy);
   }
 
   private contactWatchActive(): boolean {
     const watch = this.definition.contactWatch;
-    if (!watch || !this.state.escalationsEnabled || this.state.status !== 'open' || !this.state.phase) return false;
+    if (!watch || this.state.status !== 'open' || !this.state.phase) return false;
     return !watch.inPhases || watch.inPhases.includes(this.state.phase);
   }
 
   private resetContact(now: number, why: string): void {
     const watch = this.definition.contactWatch;
-    if (!watch || !this.state.escalationsEnabled) return;
+    if (!watch) return;
     this.restartContact(addDuration(now, watch.after, this.calendar), why, now);
   }
 
@@ -790,7 +771,7 @@ export class TrajectoryEngine {
       recipients: [],
       decisions: [],
     };
-    this.state.escalations!.push(record);
+    this.state.escalations.push(record);
     this.notify('escalation.raised', now, { escalation: this.describeRaised(record, ladder, level.role), recordId: record.id, owner: watch.owner, phase: this.state.phase });
     this.climb(ladder, policy);
   }
@@ -820,7 +801,7 @@ export class TrajectoryEngine {
 
   /** Resolves matching open escalations and tells everyone who was told. */
   private resolveEscalations(match: (e: EscalationRecord) => boolean, resolution: string, now: number): void {
-    const open = (this.state.escalations ?? []).filter((e) => e.resolvedAt === undefined && match(e));
+    const open = this.state.escalations.filter((e) => e.resolvedAt === undefined && match(e));
     if (open.length === 0) return;
     for (const e of open) {
       e.resolvedAt = now;
@@ -859,10 +840,8 @@ export class TrajectoryEngine {
   }
 
   private notify(type: Notification['type'], now: number, data: Record<string, unknown>): void {
-    if (!this.state.escalationsEnabled) return;
-    const seq = (this.state.notificationSeq ?? 0) + 1;
-    this.state.notificationSeq = seq;
-    (this.state.outbox ??= []).push({ seq, type, at: now, data });
+    const seq = ++this.state.notificationSeq;
+    this.state.outbox.push({ seq, type, at: now, data });
   }
 
   // ---- the interpreter ------------------------------------------------------------------------------------------
@@ -917,7 +896,7 @@ export class TrajectoryEngine {
       ...(escalation ? { escalation } : {}),
       ...(item !== undefined ? { item } : {}),
     };
-    if (this.state.escalationsEnabled && escalation) step.ladder = this.ladder(escalation, dueAt);
+    if (escalation) step.ladder = this.ladder(escalation, dueAt);
     if (this.state.paused) step.paused = { ...this.state.paused, at: now, scope: 'trajectory' };
     this.state.openSteps.push(step);
     return step;
@@ -1150,7 +1129,7 @@ export class TrajectoryEngine {
         // The contact watch starts counting when a watched phase is entered from an unwatched one (or at start).
         if (this.contactWatchActive() && !watchedBefore) this.resetContact(now, 'watch-started');
         // Leaving the watched phases (e.g. into aftercare) ends the watch: its open escalations are resolved.
-        if (this.rev2 && !this.contactWatchActive() && watchedBefore) this.resolveEscalations((e) => e.kind === 'contact', 'watch-ended', now);
+        if (!this.contactWatchActive() && watchedBefore) this.resolveEscalations((e) => e.kind === 'contact', 'watch-ended', now);
         return;
       }
       this.state.phaseHistory.push({ phase: phase.id, enteredAt: now, leftAt: now, reason: 'skipped' });

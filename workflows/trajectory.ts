@@ -14,12 +14,10 @@ import {
   defineSignal,
   defineUpdate,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
   allHandlersFinished,
-  patched,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { NotificationEnvelope } from '../activities/cloudevents.js';
@@ -62,10 +60,6 @@ export interface TrajectoryInput {
   state?: EngineState;
   /** Set by continue-as-new: how many runs came before this one. */
   runs?: number;
-  /** Set by continue-as-new: whether this trajectory delivers notifications on the fast path. */
-  fastDelivery?: boolean;
-  /** Set by continue-as-new: whether recipients are looked up by a regular activity (revision 3). */
-  recipientsByActivity?: boolean;
   /**
    * Re-open the closed trajectory in `state` at the start of this run (see `reopenTrajectory` in worker/reopen.ts):
    * into `phase` (default: the phase it was in when it closed), with who and why. Only with `state`; a run uses it
@@ -76,7 +70,7 @@ export interface TrajectoryInput {
 
 /** What a run holds: enough to start the trajectory's next run (re-opening after it closed). */
 export interface TrajectorySnapshot {
-  /** The run's input without its state, with the behaviour choices (fast path, revision 3) as this run made them. */
+  /** The run's input without its state. */
   input: Omit<TrajectoryInput, 'state' | 'runs' | 'reopen'>;
   state: EngineState;
   /** How many runs came before this one. */
@@ -231,12 +225,10 @@ const notifications = proxyActivities<Activities>({
 });
 
 /**
- * The directory lookup as a local activity: only trajectories from before revision 3 replay it. A local activity's
- * result can reach the workflow at another point on replay than it did live; since the lookup's result moves the
- * workflow's timers, a full replay (after a restart, or without a cache) could fail as non-deterministic.
+ * The directory lookup, as a regular activity: its result is an event in history. (Not a local activity: its result
+ * can reach the workflow at another point on replay than it did live, and since the lookup's result moves the
+ * workflow's timers, a full replay after a restart failed as non-deterministic; see test/restart.e2e.test.ts.)
  */
-const lookups = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds' });
-/** The directory lookup as a regular activity (revision 3): its result is an event in history. */
 const directoryLookups = proxyActivities<Activities>({
   startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -296,7 +288,7 @@ function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: number): T
     lastEventAt: Object.fromEntries(Object.entries(s.lastEventAt).map(([k, v]) => [k, iso(v)])),
     incidents: s.incidents.map((i) => ({ ...i, at: iso(i.at) })),
     ...(deadline !== undefined ? { nextDeadline: iso(deadline) } : {}),
-    escalations: (s.escalations ?? []).map(({ dueAt, raisedAt, acknowledgedAt, resolvedAt, decisions, ...e }) => ({
+    escalations: s.escalations.map(({ dueAt, raisedAt, acknowledgedAt, resolvedAt, decisions, ...e }) => ({
       ...e,
       dueAt: iso(dueAt),
       raisedAt: iso(raisedAt),
@@ -323,17 +315,8 @@ function rejecting<T>(fn: () => T): T {
 
 export async function trajectoryWorkflow(input: TrajectoryInput): Promise<TrajectoryResult> {
   const now = () => Date.now();
-  // Escalation ladders and notifications came after the first trajectories: those replay without them.
-  // Behaviour added after trajectories were already running is patched in, so those replay as they ran:
-  // escalation itself, the fast notification path, then escalation revision 2. Continue-as-new carries the choices.
-  const escalations = input.state ? undefined : patched('escalation-ladder-v1');
-  const fastDelivery = input.fastDelivery ?? patched('notification-fast-path-v1');
-  const revision2 = input.state ? (input.state.escalationRevision ?? 1) >= 2 : patched('escalation-revision-2');
-  // Revision 3: recipients by a regular activity instead of a local one (see `lookups`).
-  const recipientsByActivity = input.recipientsByActivity ?? patched('recipients-by-activity-v1');
-  const engine = input.state
-    ? new TrajectoryEngine(input.definition, input.state)
-    : TrajectoryEngine.start(input.definition, input.data ?? {}, now(), { escalations, escalationRevision: revision2 ? 2 : 1 });
+  // Behaviour changed after 1.0.0 is asked for with `revision(id)` (workflows/revisions.ts), never with `patched()`.
+  const engine = input.state ? new TrajectoryEngine(input.definition, input.state) : TrajectoryEngine.start(input.definition, input.data ?? {}, now());
   const runs = input.runs ?? 0;
   let dirty = false;
   // A re-opening (a new run of a closed trajectory) happens once, before anything else. The client checked it with
@@ -351,7 +334,7 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
   setHandler(getStateQuery, () => view(engine, input, runs));
   const snapshot = (): TrajectorySnapshot => {
     const { state: _state, runs: _runs, reopen: _reopen, ...rest } = input;
-    return { input: { ...rest, fastDelivery, recipientsByActivity }, state: engine.state, runs };
+    return { input: rest, state: engine.state, runs };
   };
   setHandler(getSnapshotQuery, snapshot);
 
@@ -435,7 +418,7 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
       [OPEN_STEPS.name]: engine.state.openSteps.length,
       [NEXT_DEADLINE.name]: deadline ?? null,
       // 0: nothing escalated; n: the highest open escalation is at ladder level n - 1.
-      [ESCALATION_LEVEL.name]: (engine.state.escalations ?? []).reduce((m, e) => (e.resolvedAt === undefined ? Math.max(m, e.level + 1) : m), 0),
+      [ESCALATION_LEVEL.name]: engine.state.escalations.reduce((m, e) => (e.resolvedAt === undefined ? Math.max(m, e.level + 1) : m), 0),
     };
     const keys = [MUNICIPALITY, CASE_REF, DEFINITION_ID, DEFINITION_VERSION, PHASE, OPEN_STEPS, NEXT_DEADLINE, ESCALATION_LEVEL];
     const updates: SearchAttributeUpdatePair[] = [];
@@ -488,23 +471,20 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     };
     deliveries++;
     const run = async () => {
-      // The fast path sends the webhook at once, while the recipients are looked up (revision 3: by a regular activity;
-      // before it, by local activity); trajectories from before the fast path replay the old order (directory
-      // activity first, then webhook and e-mail).
-      const early = fastDelivery ? notifications.deliverWebhook(envelope) : undefined;
-      early?.catch(() => undefined); // handled below (Promise.all); marked handled while the lookup runs
-      const lookup = recipientsByActivity ? directoryLookups : fastDelivery ? lookups : notifications;
+      // The webhook goes out at once, while the recipients are looked up.
+      const webhook = notifications.deliverWebhook(envelope);
+      webhook.catch(() => undefined); // handled below (Promise.allSettled); marked handled while the lookup runs
       let to: string[] = [];
       if (n.type === 'escalation.raised') {
         const e = n.data.escalation as { role: string; organisation: string };
-        to = await lookup.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
+        to = await directoryLookups.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
         engine.recordRecipients(n.data.recordId as string, to, now());
-        if (revision2) dirty = true; // a follow-up notice may be queued
+        dirty = true; // a follow-up notice may be queued
       } else if (n.type === 'escalation.resolved') {
         to = (n.data.recipients as string[] | undefined) ?? [];
       }
       // Each channel settles on its own: an e-mail nobody can receive does not end the run while its webhook retries.
-      const channels = await Promise.allSettled([early ?? notifications.deliverWebhook(envelope), to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
+      const channels = await Promise.allSettled([webhook, to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
       for (const channel of channels) if (channel.status === 'rejected') refused(channel.reason);
     };
     // Retried without end; only a non-retryable refusal (410 Gone, an e-mail nobody can receive) gets here: kept as an incident.
@@ -532,14 +512,7 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
     if ((info.continueAsNewSuggested || historyFull) && inFlight.size === 0 && deliveries === 0) {
       await condition(allHandlersFinished);
       const { reopen: _reopen, ...carried } = input; // the re-opening happened in this run
-      await continueAsNew<typeof trajectoryWorkflow>({
-        ...carried,
-        state: engine.state,
-        runs: runs + 1,
-        fastDelivery,
-        // A new run has no history to replay: it takes revision 3 whatever the run before did.
-        recipientsByActivity: true,
-      });
+      await continueAsNew<typeof trajectoryWorkflow>({ ...carried, state: engine.state, runs: runs + 1 });
     }
 
     dirty = false;

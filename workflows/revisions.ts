@@ -1,0 +1,89 @@
+/**
+ * The registry of revisions: every change to what the trajectory workflow does, made while trajectories may be
+ * running, is one entry here, and workflow code asks for it with {@link revision}, never with `patched()` directly.
+ * Modelled on the SDK's own flags (`SdkFlags` in @temporalio/workflow's `flags.ts`: one documented entry per change,
+ * with the release that introduced it) and retired as the samples' `patching-api` retires a patch.
+ *
+ * Release 1.0.0 is the baseline: its behaviour is the workflow's code without any revision, and the replay fixtures
+ * `test/fixtures/histories/<scenario>.json` are recorded from it. The ids used before it, collapsed into it, are in
+ * {@link COLLAPSED_INTO_BASELINE}.
+ *
+ * A revision's life, each step in a release of its own (CHANGELOG.md says which):
+ * 1. `patched`: add the entry (`since`: the coming release) and write `if (revision('…')) { new } else { old }`.
+ *    Rename each scenario's fixture to `<scenario>-before-<id>.json` (they keep replaying the old branch; name them in
+ *    `fixtures`), then `npm run record-histories` records `<scenario>.json` on the new branch.
+ * 2. `deprecated`: when no run that started before `since` is still open (`retirement` gives the visibility query),
+ *    remove the old branch, leaving `revision('…');` before the new code (it calls `deprecatePatch`), delete the entry's
+ *    fixtures and set `deprecatedIn`. Not to be skipped: a run that recorded the patch marker fails its replay once
+ *    the call is gone, unless the marker was a deprecated one.
+ * 3. `removed`: when no run that started before `deprecatedIn` is still open, remove the call and set `removedIn`.
+ *    The entry stays, so that its id is never used again.
+ *
+ * `patched()` decides per run: a new run (continue-as-new, a re-opening) has no history to replay and takes the new
+ * branch. When the new branch must not apply to state an older run built (a clock set under the old arithmetic), the
+ * engine state must record the choice at the trajectory's start; `changed` says so, and the field goes at removal.
+ */
+import { deprecatePatch, patched } from '@temporalio/workflow';
+
+/** Where a revision is on its way out (the samples' `patching-api`: `patched` → `deprecatePatch` → removed). */
+export type RevisionStage = 'patched' | 'deprecated' | 'removed';
+
+/** One change to the workflow's behaviour; its key in {@link REVISIONS} is the patch id written to history. */
+export interface Revision {
+  readonly stage: RevisionStage;
+  /** What the workflow does differently on the new branch. */
+  readonly changed: string;
+  /** Why: the defect or the request (with its issue), so that a reader can weigh the old branch. */
+  readonly why: string;
+  /** The release (package.json `version`) that introduced it; CHANGELOG.md lists it there. */
+  readonly since: string;
+  /**
+   * The replay fixtures (file names in test/fixtures/histories/) recorded before the change: they replay the old
+   * branch while the stage is `patched`, and are deleted when it is deprecated. The replay test replays exactly the
+   * scenarios' fixtures and those of the `patched` entries.
+   */
+  readonly fixtures: readonly string[];
+  /**
+   * How it is retired: the visibility query that must find no open run before it is deprecated (for instance
+   * `ExecutionStatus = "Running" AND StartTime < "2027-03-01T00:00:00Z"`), and anything else to do then (a state field
+   * to drop at removal).
+   */
+  readonly retirement: string;
+  /** The release that deprecated it (stage `deprecated` or `removed`). */
+  readonly deprecatedIn?: string;
+  /** The release that removed its call (stage `removed`). */
+  readonly removedIn?: string;
+}
+
+/** Every revision, keyed by its patch id (kebab case, ending in `-v<n>`). None yet: 1.0.0 is the baseline. */
+export const REVISIONS = {} as const satisfies Record<string, Revision>;
+
+/**
+ * Patch ids used before the first release, whose behaviour is part of the 1.0.0 baseline. No municipality ran a
+ * trajectory under them; they are never used again, so that no history from a development stack can match a new one.
+ */
+export const COLLAPSED_INTO_BASELINE = ['escalation-ladder-v1', 'notification-fast-path-v1', 'escalation-revision-2', 'recipients-by-activity-v1'] as const;
+
+type Registry = typeof REVISIONS;
+
+/** The ids workflow code may ask for: every revision not yet removed. */
+export type RevisionId = { [K in keyof Registry]: Registry[K] extends { stage: 'removed' } ? never : K }[keyof Registry];
+
+/**
+ * Whether this run takes the revision's new branch. While the revision is `patched`, a run that started before it
+ * replays the old branch (false) and any other run records the patch marker (true); once `deprecated`, every run takes
+ * the new branch and the old branch is gone from the code. Call it where the behaviour differs, as often as needed:
+ * the answer stays the same for the whole run.
+ */
+export function revision(id: RevisionId): boolean {
+  const { stage } = (REVISIONS as Record<string, Revision>)[id]!;
+  if (stage === 'removed') throw new TypeError(`revision "${id}" is removed: its call goes too`); // the type says so already
+  return gate(id, stage);
+}
+
+/** The SDK call for a revision's stage; {@link revision} is the one to use (exported for its test). */
+export function gate(id: string, stage: Exclude<RevisionStage, 'removed'>): boolean {
+  if (stage === 'patched') return patched(id);
+  deprecatePatch(id);
+  return true;
+}
