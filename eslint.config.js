@@ -34,12 +34,13 @@ function workflowImports(extra = []) {
       ],
       patterns: [
         {
-          group: ['../activities', '../activities/*', '../api/*', '../worker/*', '../scripts/*'],
+          // workflows/ and its folders (workflows/engine/, workflows/trajectory/).
+          group: ['../', '../../'].flatMap((up) => [`${up}activities`, `${up}activities/*`, `${up}api/*`, `${up}worker/*`, `${up}scripts/*`]),
           allowTypeImports: true,
           message: 'Workflows import activities as types only (proxyActivities), and nothing from api/worker/scripts.',
         },
         {
-          group: ['../definitions/load*', '../definitions/registry*', '../definitions/cli*'],
+          group: ['../', '../../'].flatMap((up) => [`${up}definitions/load*`, `${up}definitions/registry*`, `${up}definitions/cli*`]),
           allowTypeImports: true,
           message: 'Of definitions/, workflows import only the pure modules (schema types, calendar, durations, feel).',
         },
