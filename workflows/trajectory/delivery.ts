@@ -5,7 +5,7 @@
 import { ActivityFailure, CancellationScope, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities/index.js';
 import type { NotificationEnvelope } from '../../activities/cloudevents.js';
-import type { Notification } from '../engine.js';
+import type { ActivityRequest, Notification } from '../engine.js';
 import { iso } from './view.js';
 import type { Run } from './workflow.js';
 
@@ -35,7 +35,7 @@ const directoryLookups = proxyActivities<Activities>({
 
 /** A run's deliveries: {@link Delivery.dispatch} carries out what the engine queued; `busy` while any is in flight. */
 export interface Delivery {
-  /** Delivers the queued notifications, then starts the queued service tasks and cancels those whose token is gone. */
+  /** Carries out the engine's queued effects (notifications, then service tasks) and cancels tasks whose token is gone. */
   dispatch(): void;
   /** True while a notification or a service task is in flight (the run may not end or continue as new). */
   busy(): boolean;
@@ -46,27 +46,24 @@ export function delivery(run: Run): Delivery {
 
   // In-flight service task activities, by token: cancelled when their token is gone (phase left, trajectory closed).
   const inFlight = new Map<number, CancellationScope>();
-  const runActivities = () => {
-    for (const request of engine.takeActivityRequests()) {
-      const scope = new CancellationScope();
-      inFlight.set(request.tokenId, scope);
-      const activity = serviceActivities[request.activity]!;
-      scope
-        .run(() => activity(request.input))
-        .then(
-          (result) => engine.activityCompleted(request.tokenId, result, now()),
-          (err: unknown) => {
-            if (engine.awaitsActivity(request.tokenId)) {
-              engine.activityFailed(request.tokenId, err instanceof Error ? err.message : String(err), now());
-            }
-          },
-        )
-        .finally(() => {
-          inFlight.delete(request.tokenId);
-          run.wake();
-        });
-    }
-    for (const [tokenId, scope] of inFlight) if (!engine.awaitsActivity(tokenId)) scope.cancel();
+  const runActivity = (request: ActivityRequest) => {
+    const scope = new CancellationScope();
+    inFlight.set(request.tokenId, scope);
+    const activity = serviceActivities[request.activity]!;
+    scope
+      .run(() => activity(request.input))
+      .then(
+        (result) => engine.activityCompleted(request.tokenId, result, now()),
+        (err: unknown) => {
+          if (engine.awaitsActivity(request.tokenId)) {
+            engine.activityFailed(request.tokenId, err instanceof Error ? err.message : String(err), now());
+          }
+        },
+      )
+      .finally(() => {
+        inFlight.delete(request.tokenId);
+        run.wake();
+      });
   };
 
   // Notification deliveries in flight; continue-as-new waits for them, so none is lost.
@@ -115,8 +112,19 @@ export function delivery(run: Run): Delivery {
 
   return {
     dispatch() {
-      for (const n of engine.takeNotifications()) deliver(n);
-      runActivities();
+      for (const effect of engine.takeEffects()) {
+        switch (effect.kind) {
+          case 'notification':
+            deliver(effect.notification);
+            break;
+          case 'activity':
+            runActivity(effect.request);
+            break;
+          default:
+            effect satisfies never;
+        }
+      }
+      for (const [tokenId, scope] of inFlight) if (!engine.awaitsActivity(tokenId)) scope.cancel();
     },
     busy: () => inFlight.size > 0 || deliveries > 0,
   };
