@@ -3,7 +3,7 @@
  * trajectory, which step, how long it has been stalled, who owns it and what is asked, and nothing about the family.
  */
 import { createHash } from 'node:crypto';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
 import { roleIdOrNull, type NotificationEnvelope } from './cloudevents.js';
@@ -14,7 +14,19 @@ export interface EmailConfig {
   url: string;
   /** Sender address, e.g. `Waakvlam <waakvlam@gemeente.example>`. */
   from: string;
+  /**
+   * How long one attempt keeps starting new messages, in milliseconds (it always tries one). Default 8 000. Past it
+   * the attempt records who is done and fails, retryable, so the next attempt goes on: an attempt never runs into the activity's 30 s
+   * start-to-close timeout, where the progress since its last heartbeat would be lost.
+   */
+  attemptBudgetMs?: number;
 }
+
+/**
+ * SMTP time-outs, in milliseconds, so that one message (connect, greeting, sending) ends within about 20 s: with the
+ * attempt budget it stays within the activity's 30 s (nodemailer's defaults are minutes).
+ */
+const SMTP_TIMEOUTS = { connectionTimeout: 5_000, greetingTimeout: 5_000, socketTimeout: 10_000 };
 
 const RESOLUTIONS = new Map<string, string>([
   ['step-completed', 'de stap is afgerond'],
@@ -183,11 +195,12 @@ export function messageIdFor(envelopeId: string, recipient: string): string {
  * ending.
  */
 export function createEmailSender(config: EmailConfig | undefined, fallback: (municipality: string) => string | undefined = () => undefined) {
-  const transport = config ? nodemailer.createTransport(config.url) : undefined;
-  return async function sendEmail(input: { envelope: NotificationEnvelope; to: string[] }): Promise<{ sent: number }> {
-    if (!transport || !config || input.to.length === 0) return { sent: 0 };
+  const transport = config ? nodemailer.createTransport({ url: config.url, ...SMTP_TIMEOUTS }) : undefined;
+  const budgetMs = config?.attemptBudgetMs ?? 8_000;
+  return async function sendEmail(input: { envelope: NotificationEnvelope; to: string[] }): Promise<{ sent: number; refused: number }> {
+    if (!transport || !config || input.to.length === 0) return { sent: 0, refused: 0 };
     const message = renderEmail(input.envelope);
-    if (!message) return { sent: 0 };
+    if (!message) return { sent: 0, refused: 0 };
     const to = deliverableAddresses(input.to);
     if (to.length === 0) to.push(...deliverableAddresses([fallback(input.envelope.municipality)]));
     if (to.length === 0) {
@@ -197,8 +210,17 @@ export function createEmailSender(config: EmailConfig | undefined, fallback: (mu
     const progress = progressOf(context);
     let failure: unknown;
     let refusal: string | number | undefined;
+    const started = Date.now();
+    let tried = 0;
     for (const recipient of to) {
       if (progress.sent.includes(recipient) || progress.refused.includes(recipient)) continue;
+      if (context?.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+      // Each attempt tries at least one recipient, so every attempt makes progress.
+      if (tried++ > 0 && Date.now() - started > budgetMs) {
+        // Failing hands the last heartbeat (who is done) to the next attempt; ending by time-out could lose it.
+        failure ??= ApplicationFailure.retryable(`the attempt's time for ${input.envelope.id} is up; the next attempt sends the rest`, 'EmailAttemptOutOfTime');
+        break;
+      }
       try {
         await transport.sendMail({
           from: config.from,
@@ -223,6 +245,10 @@ export function createEmailSender(config: EmailConfig | undefined, fallback: (mu
     if (progress.sent.length === 0) {
       throw ApplicationFailure.nonRetryable(`the SMTP server refused every recipient of ${input.envelope.id} (${refusal ?? 'earlier'})`, EMAIL_UNDELIVERABLE);
     }
-    return { sent: progress.sent.length };
+    if (progress.refused.length) {
+      // A directory entry the mail server does not know: say so (no addresses in the log), so it can be corrected.
+      log.warn('e-mail refused for good for some recipients', { notification: input.envelope.id, refused: progress.refused.length, sent: progress.sent.length });
+    }
+    return { sent: progress.sent.length, refused: progress.refused.length };
   };
 }

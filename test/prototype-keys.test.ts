@@ -68,7 +68,7 @@ describe('the e-mail activity', () => {
   it('sends a message whose recipients are not addresses (a null from an earlier lookup) to the fallback', async () => {
     const { sendEmail } = createActivities({ directory, email: email() });
     const id = uniqueId('GM0363-ZAAK');
-    expect(await sendEmail({ envelope: raisedEnvelope(id), to: [null as unknown as string] })).toEqual({ sent: 1 });
+    expect(await sendEmail({ envelope: raisedEnvelope(id), to: [null as unknown as string] })).toEqual({ sent: 1, refused: 0 });
     const sent = mail.messages.filter((m) => m.raw.includes(id.replace(/[^A-Za-z0-9._:-]/g, '-')));
     expect(sent.map((m) => m.to)).toEqual([['regieteam@gemeente.example']]);
   });
