@@ -88,21 +88,29 @@ export interface ValidationLimits {
   /**
    * Most validations waiting or running at once, all clients together; more are refused (`busy`). With the deadline
    * this bounds how long a request can wait (8 × 5 s at the very worst, a few seconds in practice) and how many
-   * bodies wait in memory (8 MB at most).
+   * bodies wait in memory (8 bodies of at most 1 MB of JSON each, held parsed: several times that).
    */
   maxPending: number;
+  /**
+   * Most validations waiting or running for one group (a municipality), so that one municipality's clients cannot
+   * take every place in the queue from the others; more are refused (`busy`).
+   */
+  maxPerGroup: number;
+  /** Longest a new thread may take to start (load its modules); past it, it is stopped and its requests fail (`unavailable`). */
+  startMs: number;
 }
 
-export const DEFAULT_VALIDATION_LIMITS: Readonly<ValidationLimits> = { deadlineMs: 5_000, maxPending: 8 };
+export const DEFAULT_VALIDATION_LIMITS: Readonly<ValidationLimits> = { deadlineMs: 5_000, maxPending: 8, maxPerGroup: 2, startMs: 10_000 };
 
 /**
  * Why the thread did not validate a request:
  * - `busy`: `maxPending` requests are waiting or running;
  * - `client-busy`: this client has a request waiting or running already;
  * - `deadline`: its validation took longer than `deadlineMs` (the thread was stopped and started afresh);
- * - `aborted`: its client went away before its turn.
+ * - `aborted`: its client went away before its turn;
+ * - `unavailable`: the thread could not start, or stopped unexpectedly (a new one takes the next request).
  */
-export type RefusalReason = 'busy' | 'client-busy' | 'deadline' | 'aborted';
+export type RefusalReason = 'busy' | 'client-busy' | 'deadline' | 'aborted' | 'unavailable';
 
 /** A request the thread did not validate, and when to try again. */
 export class ValidationRefused extends Error {
@@ -121,6 +129,8 @@ export class ValidationRefused extends Error {
 export interface ValidationRequestOptions {
   /** The client (token subject and municipality): one request per client waits or runs at a time. */
   client?: string;
+  /** The client's group (its municipality): at most `maxPerGroup` of a group's requests wait or run at a time. */
+  group?: string;
   /** Aborted when the client has gone away: a request still waiting is dropped. */
   signal?: AbortSignal;
 }
@@ -129,6 +139,7 @@ interface Job {
   input: unknown;
   activities: readonly string[];
   client: string | undefined;
+  group: string | undefined;
   signal: AbortSignal | undefined;
   onAbort: () => void;
   resolve: (result: ValidationResult) => void;
@@ -181,7 +192,7 @@ export class ValidationThread {
    * away, or it ran past the deadline.
    */
   validate(input: unknown, opts: ValidateOptions, request: ValidationRequestOptions = {}): Promise<ValidationResult> {
-    const { client, signal } = request;
+    const { client, group, signal } = request;
     const retryAfter = this.retryAfterSeconds();
     if (signal?.aborted) {
       this.counts.dropped++;
@@ -193,6 +204,12 @@ export class ValidationThread {
         new ValidationRefused('client-busy', `a definition of yours is still being validated; wait for its answer, or try again in ${retryAfter} s`, retryAfter),
       );
     }
+    if (group !== undefined && [...this.queue, ...(this.running ? [this.running.job] : [])].filter((j) => j.group === group).length >= this.limits.maxPerGroup) {
+      this.counts.refused++;
+      return Promise.reject(
+        new ValidationRefused('busy', `${this.limits.maxPerGroup} definitions of your municipality are being validated already; try again in ${retryAfter} s`, retryAfter),
+      );
+    }
     if (this.pending >= this.limits.maxPending) {
       this.counts.refused++;
       return Promise.reject(
@@ -200,7 +217,7 @@ export class ValidationThread {
       );
     }
     return new Promise<ValidationResult>((resolve, reject) => {
-      const job: Job = { input, activities: [...opts.activities], client, signal, onAbort: () => this.drop(job), resolve, reject };
+      const job: Job = { input, activities: [...opts.activities], client, group, signal, onAbort: () => this.drop(job), resolve, reject };
       if (client !== undefined) this.clients.add(client);
       signal?.addEventListener('abort', job.onAbort, { once: true });
       this.queue.push(job);
@@ -217,6 +234,13 @@ export class ValidationThread {
     this.running = undefined;
     for (const job of this.queue.splice(0)) this.settle(job, err);
     if (worker) await worker.terminate();
+  }
+
+  /** The refusal of requests whose thread could not start or stopped: the service is unavailable, try again. */
+  private unavailable(cause: unknown): ValidationRefused {
+    const retryAfter = this.retryAfterSeconds();
+    const why = cause instanceof Error ? cause.message : String(cause);
+    return Object.assign(new ValidationRefused('unavailable', `definitions cannot be validated right now (${why}); try again in ${retryAfter} s`, retryAfter), { cause });
   }
 
   /** Seconds after which trying again makes sense: the longest one validation may take, at least 1. */
@@ -236,7 +260,8 @@ export class ValidationThread {
         worker = this.start();
       } catch (err) {
         // No thread at all: every waiting request fails (the next one tries again).
-        for (const job of this.queue.splice(0)) this.settle(job, err instanceof Error ? err : new Error(String(err)));
+        const refusal = this.unavailable(err);
+        for (const job of this.queue.splice(0)) this.settle(job, refusal);
         return;
       }
     }
@@ -262,9 +287,17 @@ export class ValidationThread {
     this.worker = worker;
     this.ready = false;
     this.counts.threads++;
+    // A thread that does not get ready in time is stopped: its requests must not wait without end.
+    const starting = setTimeout(() => {
+      this.fail(worker, new Error(`the validation thread did not start within ${this.limits.startMs / 1000} s`));
+      void worker.terminate();
+    }, this.limits.startMs);
+    starting.unref();
+    worker.once('exit', () => clearTimeout(starting));
     worker.on('message', (reply: ValidationReply) => {
       if (this.worker !== worker) return;
       if ('ready' in reply) {
+        clearTimeout(starting);
         this.ready = true;
         return this.next();
       }
@@ -303,9 +336,10 @@ export class ValidationThread {
    * `worker` failed or stopped. When it had started, the request it was validating fails and the others go to a new
    * thread; when it never became ready, every request fails (a thread that cannot start would fail them all in turn).
    */
-  private fail(worker: Worker, err: Error): void {
+  private fail(worker: Worker, cause: Error): void {
     if (this.worker !== worker) return;
     const started = this.ready;
+    const err = this.unavailable(cause);
     this.stop();
     if (this.running) {
       clearTimeout(this.running.timer);

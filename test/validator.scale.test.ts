@@ -281,7 +281,7 @@ describe('the validation thread shares its time out (issue #9 review)', () => {
   const small = chainDefinition(3);
 
   it('holds at most 8 requests, waiting or running; more are refused at once, to try again after the deadline', async () => {
-    expect(DEFAULT_VALIDATION_LIMITS).toEqual({ deadlineMs: 5_000, maxPending: 8 });
+    expect(DEFAULT_VALIDATION_LIMITS).toEqual({ deadlineMs: 5_000, maxPending: 8, maxPerGroup: 2, startMs: 10_000 });
     const thread = new ValidationThread();
     try {
       // All asked in one go: none can be answered before the ninth is refused.
@@ -308,6 +308,33 @@ describe('the validation thread shares its time out (issue #9 review)', () => {
       const other = thread.validate(small, opts, { client: 'GM0599:operator-1' });
       await Promise.all([first, other]);
       await expect(thread.validate(small, opts, { client: 'GM0363:operator-1' })).resolves.toMatchObject({ ok: true });
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('holds at most 2 requests of one municipality, so that its clients cannot take every place from the others', async () => {
+    const thread = new ValidationThread();
+    try {
+      const held = [thread.validate(small, opts, { client: 'GM0363:a', group: 'GM0363' }), thread.validate(small, opts, { client: 'GM0363:b', group: 'GM0363' })];
+      const third = await refusal(thread.validate(small, opts, { client: 'GM0363:c', group: 'GM0363' }));
+      expect(third).toMatchObject({ reason: 'busy', message: '2 definitions of your municipality are being validated already; try again in 5 s' });
+      // Another municipality still finds room.
+      await expect(thread.validate(small, opts, { client: 'GM0599:a', group: 'GM0599' })).resolves.toMatchObject({ ok: true });
+      await Promise.all(held);
+    } finally {
+      await thread.close();
+    }
+  });
+
+  it('refuses as unavailable (a 503, never a 500) the requests of a thread that does not start in time, and starts afresh', async () => {
+    const thread = new ValidationThread({ startMs: 1 });
+    try {
+      const waiting = await refusal(thread.validate(small, opts, { client: 'a' }));
+      expect(waiting).toMatchObject({ reason: 'unavailable', message: 'definitions cannot be validated right now (the validation thread did not start within 0.001 s); try again in 5 s' });
+      thread.limits.startMs = 60_000;
+      await expect(thread.validate(small, opts, { client: 'a' })).resolves.toMatchObject({ ok: true });
+      expect(thread.counts.threads).toBe(2);
     } finally {
       await thread.close();
     }

@@ -39,7 +39,7 @@ async function validate(s: Services, principal: Principal, res: Response, body: 
   if (res.closed) onClose(); // gone already (`req.destroyed` says only that its body was read)
   else res.once('close', onClose);
   try {
-    return await validationThread.validate(body, { activities: s.activities }, { client: `${principal.municipality}:${principal.subject}`, signal: gone.signal });
+    return await validationThread.validate(body, { activities: s.activities }, { client: `${principal.municipality}:${principal.subject}`, group: principal.municipality, signal: gone.signal });
   } catch (err) {
     if (!(err instanceof ValidationRefused)) throw err;
     if (err.reason === 'aborted') return undefined;
