@@ -20,8 +20,11 @@ const forbiddenInWorkflows = [
   'undici',
 ];
 
-/** The determinism fence of workflows/ (its no-restricted-imports), with `extra` imports forbidden in part of it. */
-function workflowImports(extra = []) {
+/**
+ * The determinism fence of workflows/ (its no-restricted-imports), with `extra` imports (paths) and `extraPatterns`
+ * forbidden in part of it.
+ */
+function workflowImports(extra = [], extraPatterns = []) {
   return [
     'error',
     {
@@ -44,6 +47,7 @@ function workflowImports(extra = []) {
           allowTypeImports: true,
           message: 'Of definitions/, workflows import only the pure modules (schema types, calendar, durations, feel).',
         },
+        ...extraPatterns,
       ],
     },
   ];
@@ -84,7 +88,13 @@ export default tseslint.config(
         {
           name: '@temporalio/workflow',
           importNames: ['patched', 'deprecatePatch'],
-          message: 'Ask for a revision with revision(id) from workflows/revisions.ts (the registry of revisions), not with the patching API.',
+          message: 'Ask for revisions with decideRevisions() from workflows/revisions.ts (the registry of revisions), not with the patching API.',
+        },
+      ], [
+        {
+          group: ['./revisions', './revisions.js', '../revisions', '../revisions.js'],
+          importNames: ['gate'],
+          message: 'Ask for revisions with decideRevisions() (once, at the start of a run), not with gate().',
         },
       ]),
     },

@@ -44,6 +44,9 @@ describe('lint', () => {
   it('lets only the registry of revisions call the patching API', async () => {
     const messages = await lintProbe('workflows', "import { deprecatePatch, patched, sleep } from '@temporalio/workflow';\nexport const x = [deprecatePatch, patched, sleep];\n");
     expect(messages.filter((m) => m.startsWith('no-restricted-imports') && m.includes('revisions.ts'))).toHaveLength(2);
+    // Nor its gate: revisions are asked once, at the start of a run, with decideRevisions().
+    const gate = await lintProbe('workflows', "import { decideRevisions, gate } from './revisions.js';\nexport const x = [decideRevisions, gate];\n");
+    expect(gate.filter((m) => m.startsWith('no-restricted-imports'))).toEqual([expect.stringContaining('decideRevisions() (once, at the start of a run)')]);
   });
 
   it('forbids process in workflow code', async () => {

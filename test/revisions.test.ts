@@ -86,7 +86,7 @@ describe('the registry of revisions', () => {
     ]);
   });
 
-  it('writes a patch marker for a patched revision and a deprecated one for a deprecated revision; both runs take the new branch', async () => {
+  it('asks once per run: a patch marker for a patched revision, a deprecated one for a deprecated revision, none for an answer the trajectory carries or a removed one', async () => {
     const env = await createTimeSkippingEnv();
     try {
       const workflowBundle = await bundleWorkflowCode({ workflowsPath: resolve(import.meta.dirname, 'fixtures/revision-workflow/index.ts'), logger: new DefaultLogger('WARN') });
@@ -94,9 +94,9 @@ describe('the registry of revisions', () => {
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle });
       const { result, history } = await worker.runUntil(async () => {
         const handle = await env.client.workflow.start('revisionProbe', { taskQueue, workflowId: uniqueId('revision-probe') });
-        return { result: (await handle.result()) as boolean[], history: await handle.fetchHistory() };
+        return { result: (await handle.result()) as Record<string, boolean>, history: await handle.fetchHistory() };
       });
-      expect(result).toEqual([true, true]);
+      expect(result).toEqual({ 'probe-patched-v1': true, 'probe-deprecated-v1': true, 'probe-carried-v1': false });
       const markers = (history.events ?? []).flatMap((e) => {
         const data = e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
         return data ? [JSON.parse(Buffer.from(data).toString('utf8')) as unknown] : [];

@@ -1,6 +1,7 @@
 /**
  * The registry of revisions: every change to what the trajectory workflow does, made while trajectories may be
- * running, is one entry here, and workflow code asks for it with {@link revision}, never with `patched()` directly.
+ * running, is one entry here. The workflow asks them all once, with {@link decideRevisions}, as the first thing a run
+ * does, and hands the answers (plain flags) to the code that branches; nothing calls `patched()` directly.
  * Modelled on the SDK's own flags (`SdkFlags` in @temporalio/workflow's `flags.ts`: one documented entry per change,
  * with the release that introduced it) and retired as the samples' `patching-api` retires a patch.
  *
@@ -9,19 +10,25 @@
  * {@link COLLAPSED_INTO_BASELINE}.
  *
  * A revision's life, each step in a release of its own (CHANGELOG.md says which):
- * 1. `patched`: add the entry (`since`: the coming release) and write `if (revision('…')) { new } else { old }`.
+ * 1. `patched`: add the entry (`since`: the coming release) and write `if (answers['…']) { new } else { old }`.
  *    Rename each scenario's fixture to `<scenario>-before-<id>.json` (they keep replaying the old branch; name them in
  *    `fixtures`), then `npm run record-histories` records `<scenario>.json` on the new branch.
  * 2. `deprecated`: when no run that started before `since` is still open (`retirement` gives the visibility query),
- *    remove the old branch, leaving `revision('…');` before the new code (it calls `deprecatePatch`), delete the entry's
+ *    remove the old branch (the run still asks it: {@link decideRevisions} calls `deprecatePatch`), delete the entry's
  *    fixtures and set `deprecatedIn`. Not to be skipped: a run that recorded the patch marker fails its replay once
  *    the call is gone, unless the marker was a deprecated one.
  * 3. `removed`: when no run that started before `deprecatedIn` is still open, remove the call and set `removedIn`.
  *    The entry stays, so that its id is never used again.
  *
- * `patched()` decides per run: a new run (continue-as-new, a re-opening) has no history to replay and takes the new
- * branch. When the new branch must not apply to state an older run built (a clock set under the old arithmetic), the
- * engine state must record the choice at the trajectory's start; `changed` says so, and the field goes at removal.
+ * Why once, at the start: the SDK's `patched()` answers false while it replays a history without the marker and does
+ * not remember that answer; once the same run goes live, the next call answers true and writes the marker. Asked
+ * where the behaviour differs, a months-long run that spans a deployment would switch branches half-way, mixing old
+ * and new arithmetic on the same state. Asked once, first thing, the answer holds for the whole run.
+ *
+ * Across runs: the answers are kept in the engine state, and continue-as-new and re-opening carry them, so a
+ * trajectory keeps the branch it was on for its whole life. A trajectory whose state predates a revision has no answer
+ * for it; its next run asks, has no history to replay, and takes the new branch. When the new branch must not apply
+ * to state an older run built, its code checks the state for that itself; `changed` says so.
  */
 import { deprecatePatch, patched } from '@temporalio/workflow';
 
@@ -69,19 +76,28 @@ type Registry = typeof REVISIONS;
 /** The ids workflow code may ask for: every revision not yet removed. */
 export type RevisionId = { [K in keyof Registry]: Registry[K] extends { stage: 'removed' } ? never : K }[keyof Registry];
 
+/** A run's answers: for each revision not yet removed, whether the run takes its new branch. */
+export type RevisionAnswers = { readonly [K in RevisionId]: boolean };
+
 /**
- * Whether this run takes the revision's new branch. While the revision is `patched`, a run that started before it
- * replays the old branch (false) and any other run records the patch marker (true); once `deprecated`, every run takes
- * the new branch and the old branch is gone from the code. Call it where the behaviour differs, as often as needed:
- * the answer stays the same for the whole run.
+ * Asks every revision not yet removed, once: the first thing a run does (so that its replay asks at the same point in
+ * its history), before it reads or changes any state. An answer `carried` from the trajectory's earlier run is kept
+ * and not asked again; the others are asked of the SDK by their stage ({@link gate}). Keep the result in the engine
+ * state, so that continue-as-new and re-opening carry it.
+ *
+ * @param carried the answers the trajectory's state carries (none for a new trajectory)
+ * @param registry the revisions to ask; default {@link REVISIONS} (another registry only in its test)
  */
-export function revision(id: RevisionId): boolean {
-  const { stage } = (REVISIONS as Record<string, Revision>)[id]!;
-  if (stage === 'removed') throw new TypeError(`revision "${id}" is removed: its call goes too`); // the type says so already
-  return gate(id, stage);
+export function decideRevisions(carried: Readonly<Record<string, boolean>> = {}, registry: Readonly<Record<string, Revision>> = REVISIONS): Record<string, boolean> {
+  const answers: Record<string, boolean> = {};
+  for (const [id, r] of Object.entries(registry)) {
+    if (r.stage === 'removed') continue;
+    answers[id] = Object.hasOwn(carried, id) ? carried[id]! : gate(id, r.stage);
+  }
+  return answers;
 }
 
-/** The SDK call for a revision's stage; {@link revision} is the one to use (exported for its test). */
+/** The SDK call for a revision's stage; {@link decideRevisions} is the one to use (exported for its test). */
 export function gate(id: string, stage: Exclude<RevisionStage, 'removed'>): boolean {
   if (stage === 'patched') return patched(id);
   deprecatePatch(id);
