@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { openApiPath, type RouteSpec } from './route.js';
-import { PROBLEM_TYPES } from './problem.js';
+import { ROLES } from './auth.js';
+import { fieldErrors, PROBLEM_TYPES, type ProblemType } from './problem.js';
+import { REFUSALS, refusalStatuses, refusalsWithStatus } from './refusals.js';
 import { ProblemResponse } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -14,7 +16,10 @@ function schemaOf(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   return rest;
 }
 
-/** Path or query parameters from an object schema. */
+/**
+ * Path or query parameters from an object schema: each with its schema's description and first example (the schema
+ * keeps both too, for renderers that read them there).
+ */
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {
   if (!schema) return [];
   const json = schemaOf(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
@@ -23,56 +28,97 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
     in: where,
     required: where === 'path' || (json.required ?? []).includes(name),
     ...(typeof s.description === 'string' ? { description: s.description } : {}),
+    ...(Array.isArray(s.examples) && s.examples.length ? { example: s.examples[0] } : {}),
     schema: s,
   }));
 }
 
-const EXTRA_ERRORS: Record<number, string> = {
-  409: 'Conflicts with what exists (e.g. the case has a trajectory already; the version exists).',
-  422: 'Refused as a whole (e.g. the definition has problems: every one in `errors`).',
-  503: 'A dependency (Temporal) is unavailable.',
+/** The problem type each error status is documented with (its title), and an example `detail`. */
+const EXAMPLE_PROBLEMS: Record<number, { type: ProblemType; detail?: string; extra?: Record<string, unknown> }> = {
+  400: { type: 'invalid-request' },
+  401: { type: 'unauthorized', detail: 'the token has expired' },
+  403: { type: 'forbidden' },
+  404: { type: 'not-found' },
+  409: { type: 'conflict', detail: 'case ZAAK-2026-0042 of GM0363 already has a trajectory', extra: { existing: '/v1/trajectories/GM0363-ZAAK-2026-0042' } },
+  413: { type: 'payload-too-large', detail: 'the body exceeds the limit of 102400 bytes' },
+  415: { type: 'unsupported-media-type', detail: 'send the body as application/json' },
+  422: { type: 'unprocessable', detail: 'the definition has 1 problem(s)', extra: { errors: [{ path: '/body/phases/0/nodes/0/next', message: 'unknown node "first-contct" (did you mean "first-contact"?)' }] } },
+  429: { type: 'too-many-requests', detail: 'too many requests a minute from this client; try again after 42 s' },
+  500: { type: 'internal-error' },
+  503: { type: 'service-unavailable', detail: 'Temporal did not answer about trajectory GM0363-ZAAK-2026-0042 in time; try again' },
 };
 
-const problem = (status: number, description: string) => [
-  String(status),
-  { description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } },
-];
-
-/** A request refused by the state it meets: a conflict (409) or refused as a whole (422). */
-const STATE_REFUSALS = [409, 422];
-
 /**
- * The state refusals of a route: a POST on a resource can meet both, unless its `errors` names the ones it answers
- * with (acknowledging an escalation is a 409 whatever the state, never a 422).
+ * What a route answers to a bad request, as its own schemas say it: the first problem of path parameters that are no
+ * ids, else of an empty (or non-object) body, else of an unknown query parameter.
  */
-function stateRefusals(r: RouteSpec): number[] {
-  if (r.method !== 'post' || !r.params) return [];
-  const named = (r.errors ?? []).filter((status) => STATE_REFUSALS.includes(status));
-  return named.length ? named : STATE_REFUSALS;
+function exampleFieldError(r: RouteSpec): Array<{ path: string; message: string }> {
+  const tries: Array<['params' | 'query' | 'body', z.ZodType | undefined, unknown[]]> = [
+    ['params', r.params, [Object.fromEntries(parameters(r.params, 'path').map((p) => [p.name, '!']))]],
+    ['body', r.body, [{}, []]],
+    ['query', r.query ?? NO_QUERY, [{ sort: 'name' }]],
+  ];
+  for (const [where, schema, values] of tries) {
+    for (const value of values) {
+      const result = schema?.safeParse(value);
+      if (result && !result.success) return fieldErrors(result.error, where).slice(0, 1);
+    }
+  }
+  return [];
+}
+const NO_QUERY = z.strictObject({});
+
+/** The route's path with the example of each path parameter: an example `instance`. */
+function examplePath(r: RouteSpec): string {
+  const examples = new Map(parameters(r.params, 'path').map((p) => [p.name as string, p.example]));
+  return r.path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => encodeURIComponent(String(examples.get(name) ?? name)));
 }
 
-/** The errors a route can answer with, from what it checks. */
+/**
+ * An error response: its description, the Problem schema and an example of the problem as this route gives it. A
+ * status the route's refusals answer with lists them in the description, each with what it means, and shows the first
+ * one's detail.
+ */
+function problem(r: RouteSpec, status: number, description: string): [string, unknown] {
+  const refusals = refusalsWithStatus(r.refusals ?? [], status);
+  const known = EXAMPLE_PROBLEMS[status] ?? { type: 'invalid-request' as const };
+  const [first] = refusals;
+  const { type, detail, extra } = first ? { type: REFUSALS[first].problem, detail: REFUSALS[first].example, extra: undefined } : known;
+  const invalid = status === 400 ? exampleFieldError(r) : [];
+  const byRoute =
+    status === 400
+      ? { detail: `the request ${invalid[0]?.path.split('/')[1] ?? 'body'} is invalid`, errors: invalid }
+      : status === 403 && r.roles !== 'public'
+        ? { detail: `the role ${ROLES.find((role) => !r.roles.includes(role))} may not ${r.summary.toLowerCase()} (allowed: ${r.roles.join(', ')})` }
+        : {};
+  const example = { type: `/problems/${type}`, title: PROBLEM_TYPES[type].title, status, ...(detail ? { detail } : {}), instance: examplePath(r), ...extra, ...byRoute };
+  const listed = refusals.length ? `${description}\n\n${refusals.map((x) => `- ${REFUSALS[x].when} (\`${x}\`)`).join('\n')}` : description;
+  return [String(status), { description: listed, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' }, example } } }];
+}
+
+/**
+ * The errors a route can answer with, from what it checks: its parameters, query and body (400, 413, 415), its roles
+ * (401, 403, 429, 503), its refusals (404, 409, 422: each refusal named, with what it means, from the table in
+ * `api/refusals.ts`), and the statuses it describes itself (`errors`, which also replace a general description).
+ */
 function errorResponses(r: RouteSpec): Record<string, unknown> {
-  const refusals = stateRefusals(r);
-  const errors: Array<[number, string]> = [];
-  if (r.params || r.query || r.body) errors.push([400, 'Invalid request: every problem with its path (`errors`).']);
-  if (r.roles !== 'public') {
-    errors.push([401, 'No valid bearer token (missing, expired, bad signature or claims).']);
-    errors.push([403, "The token's role may not do this."]);
-  }
-  if (r.params) errors.push([404, "No such resource in the token's municipality."]);
-  if (refusals.includes(409)) errors.push([409, 'Conflicts with the current state (e.g. the step is not open, the trajectory is closed).']);
+  const refused = refusalStatuses(r.refusals ?? []);
+  const errors = new Map<number, string>();
+  if (r.params || r.query || r.body) errors.set(400, 'Invalid request: every problem with its path (`errors`).');
+  if (r.roles !== 'public') errors.set(401, 'No valid bearer token (missing, expired, bad signature or claims).');
+  if (r.roles !== 'public' && r.roles.length < ROLES.length) errors.set(403, "The token's role may not do this.");
+  if (r.params || refused.includes(404)) errors.set(404, "No such resource in the token's municipality.");
+  if (refused.includes(409)) errors.set(409, 'Conflicts with the current state; `detail` says how. Nothing changed.');
   if (r.body) {
-    errors.push([413, 'The body is too large.']);
-    errors.push([415, 'The body is not application/json.']);
+    errors.set(413, 'The body is too large.');
+    errors.set(415, 'The body is not application/json.');
   }
-  if (refusals.includes(422)) errors.push([422, 'Refused by the trajectory in its current state.']);
-  if (r.roles !== 'public') errors.push([429, 'Too many requests from this client; see `Retry-After`.']);
-  errors.push([500, 'Unexpected error (nothing internal is leaked).']);
-  if (r.roles !== 'public') errors.push([503, 'A dependency (Temporal, the token keys) is unavailable.']);
-  const described = new Map(errors.map(([status, text]) => [status, text]));
-  for (const status of r.errors ?? []) if (!described.has(status)) described.set(status, EXTRA_ERRORS[status] ?? 'See the description.');
-  return Object.fromEntries([...described].sort(([a], [b]) => a - b).map(([status, text]) => problem(status, text)));
+  if (refused.includes(422)) errors.set(422, 'Refused as a whole; `detail` says why. Nothing changed.');
+  if (r.roles !== 'public') errors.set(429, 'Too many requests from this client; see `Retry-After`.');
+  errors.set(500, 'Unexpected error (nothing internal is leaked).');
+  if (r.roles !== 'public') errors.set(503, 'A dependency (Temporal, the token keys) is unavailable.');
+  for (const [status, text] of Object.entries(r.errors ?? {})) errors.set(Number(status), text);
+  return Object.fromEntries([...errors].sort(([a], [b]) => a - b).map(([status, text]) => problem(r, status, text)));
 }
 
 export interface OpenApiInfo {

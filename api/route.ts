@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Principal, Role } from './auth.js';
+import type { Refusal } from './refusals.js';
 
 /** A documented response of a route. */
 export interface ResponseSpec {
@@ -50,8 +51,16 @@ export interface RouteSpec<P extends z.ZodType | undefined = any, Q extends z.Zo
   documentedBody?: z.ZodType;
   /** Largest accepted body, as body-parser reads it (`100kb`). Default: the app's limit. */
   bodyLimit?: string;
-  /** Error statuses beyond those that follow from what the route validates (e.g. 409 for a duplicate start). */
-  errors?: number[];
+  /**
+   * The refusals (of the engine or the catalog) the route can meet: the document lists each under its status, with
+   * what it means, from the one table in `api/refusals.ts`.
+   */
+  refusals?: readonly Refusal[];
+  /**
+   * Error statuses beyond those that follow from what the route validates and its refusals, each with what it means
+   * here (e.g. 409 for a case that has a trajectory already).
+   */
+  errors?: { [status: number]: string };
   /** Success responses (errors are documented for every route from what it validates). */
   responses: Record<number, ResponseSpec>;
   handler: (ctx: RouteContext<Infer<P>, Infer<Q>, Infer<B>>) => Promise<void> | void;

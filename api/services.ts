@@ -8,6 +8,7 @@ import type { DefinitionCatalog } from '../definitions/catalog.js';
 import type { Principal } from './auth.js';
 import type { Metrics } from './metrics.js';
 import { ProblemError } from './problem.js';
+import { refusalProblem } from './refusals.js';
 import { getStateQuery, type TrajectoryView, type trajectoryWorkflow } from '../workflows/trajectory.js';
 
 export interface Services {
@@ -32,7 +33,8 @@ export function ownTrajectory(principal: Principal, id: string): string {
 
 /**
  * Maps Temporal errors to problems: no such workflow is a 404, an update on a finished trajectory a 409, a rejected
- * update a 409, 404 or 422 by its type, a call Temporal did not answer in time a 503. Anything else is rethrown (a 500).
+ * update the problem of its refusal type (the table in `api/refusals.ts`), a call Temporal did not answer in time a
+ * 503. Anything else is rethrown (a 500).
  */
 export async function translateTemporalError(client: Client, err: unknown, id: string): Promise<never> {
   if (err instanceof WorkflowNotFoundError) {
@@ -42,16 +44,13 @@ export async function translateTemporalError(client: Client, err: unknown, id: s
       .describe()
       .then((d) => d.status.name)
       .catch(() => undefined);
-    if (status && status !== 'RUNNING') throw new ProblemError('conflict', `trajectory ${id} is closed`);
+    if (status && status !== 'RUNNING') throw refusalProblem('TrajectoryClosed', `trajectory ${id} is closed`);
     throw new ProblemError('not-found', `trajectory ${id} does not exist`);
   }
   if (err instanceof WorkflowUpdateFailedError) {
+    // The workflow's validator refused: the engine's rejection type is the failure's type (see api/refusals.ts).
     const cause = err.cause as { type?: string; message?: string } | undefined;
-    if (cause?.type === 'TrajectoryClosed' || cause?.type === 'StepNotOpen' || cause?.type === 'EscalationResolved' || cause?.type === 'StateConflict') {
-      throw new ProblemError('conflict', cause.message);
-    }
-    if (cause?.type === 'EscalationNotFound') throw new ProblemError('not-found', cause.message);
-    throw new ProblemError('unprocessable', cause?.message ?? err.message);
+    throw refusalProblem(cause?.type, cause?.message ?? err.message);
   }
   if (err instanceof ServiceError && isGrpcServiceError(err.cause) && TEMPORARY.has(err.cause.code)) {
     // Temporal (or the worker a query needs) did not answer in time: the caller may try again, nothing changed.

@@ -6,7 +6,8 @@
  * left through an `end` node (on to the next phase) or a `goto` node (to another phase). Node ids are unique across
  * the whole definition: they are the ids of the trajectory's steps.
  *
- * This module is pure (zod only) so that workflow code may import its types.
+ * This module is pure (zod only) so that workflow code may import its types. Every field carries a description and an
+ * example (`.meta`): the API's OpenAPI document shows the language from here, as the manual of whoever writes one.
  */
 import { z } from 'zod';
 
@@ -48,63 +49,96 @@ export const Feel = z.string().max(MAX_FEEL_LENGTH, FEEL_TOO_LONG).trim().min(1,
  * A duration: an ISO 8601 duration string (`P5D`, `P2W`, `P1M`, `PT4H`), counted in calendar time in
  * Europe/Amsterdam, or a number of Dutch working days (weekends and national holidays excluded).
  */
-export const Duration = z.union([z.string().min(1), z.strictObject({ workingDays: z.number().int().min(0) })]);
+export const Duration = z.union([
+  z.string().min(1).meta({ description: 'An ISO 8601 duration, counted in calendar time in Europe/Amsterdam.', examples: ['P5D'] }),
+  z.strictObject({
+    workingDays: z.number().int().min(0).meta({ description: 'A number of Dutch working days (weekends and national holidays excluded; the calendar may add more).', examples: [5] }),
+  }),
+]);
+/** A {@link Duration} where the language uses one, described for the document. */
+const DurationOf = (description: string, example: Duration) => Duration.meta({ description: `${description} An ISO 8601 duration (\`P5D\`, \`P2W\`, \`PT4H\`) or \`{ "workingDays": n }\`.`, examples: [example] });
 export type Duration = z.infer<typeof Duration>;
 
 /** When a task is due: a duration from when it opens, or a FEEL expression giving a date or date-time. */
-export const Due = z.union([Duration, z.strictObject({ date: Feel })]);
+export const Due = z.union([
+  Duration,
+  z.strictObject({ date: Feel.meta({ description: 'A FEEL expression giving the due date or date-time.', examples: ['item.deadline'] }) }),
+]);
+/** When a task is due, described for the document. */
+const DueOf = (example: Due) =>
+  Due.meta({
+    description: 'When the task is due, from when it opens: an ISO 8601 duration, `{ "workingDays": n }`, or `{ "date": "<FEEL>" }` for a date from the data.',
+    examples: [example],
+  });
+/** An id that refers to another element of the definition, described for the document. */
+const Ref = (description: string, example: string) => Id.meta({ description, examples: [example] });
+/** A FEEL expression where the language uses one, described for the document. */
+const FeelOf = (description: string, example: string) => Feel.meta({ description: `${description} A FEEL expression over the trajectory's data.`, examples: [example] });
+/** The name of a variable in the trajectory's data. */
+const Variable = (description: string, example: string) => z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).meta({ description, examples: [example] });
 export type Due = z.infer<typeof Due>;
 
 const NodeBase = {
-  id: Id,
-  /** Label shown to people. */
-  name: Label.optional(),
+  id: Ref('The node id, unique in the whole definition: the id of the steps it opens.', 'assign-director'),
+  name: Label.meta({ description: 'The label people see (Dutch in the shipped definitions).', examples: ['Regisseur toewijzen'] }).optional(),
 };
+/** A node's `type`, described for the document. */
+const NodeType = <T extends string>(type: T, description: string) => z.literal(type).meta({ description, examples: [type] });
+/** Where a node continues. */
+const Next = (description = 'The node the flow continues with.', example = 'first-contact') => Ref(description, example);
 
 /** A task for a person or organisation: opens, is due, escalates while open, closes when completed via the API. */
 export const UserTask = z.strictObject({
   ...NodeBase,
-  type: z.literal('userTask'),
-  /** Role id (from `roles`) of who owns the task. */
-  owner: Id,
-  due: Due,
-  /** Escalation policy id (from `escalationPolicies`); default: the definition's `defaultEscalationPolicy`. */
-  escalation: Id.optional(),
-  next: Id,
+  type: NodeType('userTask', 'A task for a role: opens, is due, escalates while open, closes when completed through the API.'),
+  owner: Ref('Who owns the task: a role id of `roles`.', 'teamleider'),
+  due: DueOf({ workingDays: 2 }),
+  escalation: Ref("Its escalation policy, an id of `escalationPolicies`. Default: the definition's `defaultEscalationPolicy`.", 'standaard').optional(),
+  next: Next(),
 });
 
 /** Calls a registered activity by name; its result is stored in `resultVariable` if given. */
 export const ServiceTask = z.strictObject({
   ...NodeBase,
-  type: z.literal('serviceTask'),
-  activity: z.string().min(1),
-  /** Activity input: each value a FEEL expression. */
-  input: z.record(z.string(), Feel).optional(),
-  resultVariable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-  next: Id,
+  type: NodeType('serviceTask', 'Calls a registered activity.'),
+  activity: z.string().min(1).meta({ description: 'The name of a registered activity.', examples: ['lookupDirectory'] }),
+  input: z
+    .record(z.string(), Feel)
+    .meta({ description: "The activity's input: each value a FEEL expression over the trajectory's data.", examples: [{ gemeente: 'municipality' }] })
+    .optional(),
+  resultVariable: Variable('The variable of the trajectory\'s data that receives the result.', 'uitkomst').optional(),
+  next: Next(),
 });
 
 /** Exclusive gateway: the first branch whose condition holds, else `default`. */
 export const ExclusiveGateway = z.strictObject({
   ...NodeBase,
-  type: z.literal('exclusiveGateway'),
-  branches: z.array(z.strictObject({ when: Feel, next: Id })).min(1),
-  default: Id.optional(),
+  type: NodeType('exclusiveGateway', 'A choice: the first branch whose condition holds.'),
+  branches: z
+    .array(
+      z.strictObject({
+        when: FeelOf('The condition of the branch.', 'veiligheid = "acuut"'),
+        next: Next('Where the flow goes when it holds.', 'consult-veilig-thuis'),
+      }),
+    )
+    .min(1)
+    .meta({ description: 'The branches, tried in order.' }),
+  default: Next('Where the flow goes when no condition holds (an incident when there is none).', 'safety-done').optional(),
 });
 
 /** Parallel split: runs every branch; they meet again at `join`. */
 export const ParallelSplit = z.strictObject({
   ...NodeBase,
-  type: z.literal('parallelSplit'),
-  branches: z.array(Id).min(2),
-  join: Id,
+  type: NodeType('parallelSplit', 'Runs every branch at once.'),
+  branches: z.array(Id).min(2).meta({ description: 'The first node of each branch.', examples: [['housing', 'income', 'debts-urgency']] }),
+  join: Ref('The parallel join where the branches meet again.', 'basic-security-done'),
 });
 
 /** Parallel join: waits for every branch of its split, then continues. */
 export const ParallelJoin = z.strictObject({
   ...NodeBase,
-  type: z.literal('parallelJoin'),
-  next: Id,
+  type: NodeType('parallelJoin', 'Waits for every branch of its split.'),
+  next: Next('The node the flow continues with once every branch arrived.', 'stabilisation-done'),
 });
 
 /**
@@ -114,12 +148,18 @@ export const ParallelJoin = z.strictObject({
 export const Timer = z
   .strictObject({
     ...NodeBase,
-    type: z.literal('timer'),
-    duration: Duration.optional(),
-    date: Feel.optional(),
-    cycle: z.strictObject({ every: Duration, times: z.number().int().min(1) }).optional(),
-    next: Id,
-    done: Id.optional(),
+    type: NodeType('timer', 'Waits: a duration, until a date, or on a repeating cycle.'),
+    duration: DurationOf('How long to wait (exactly one of duration, date and cycle).', 'P2W').optional(),
+    date: FeelOf('Until when to wait, a date or date-time (exactly one of duration, date and cycle).', 'datumZitting').optional(),
+    cycle: z
+      .strictObject({
+        every: DurationOf('How long between ticks.', 'P1M'),
+        times: z.number().int().min(1).meta({ description: 'How many ticks.', examples: [12] }),
+      })
+      .meta({ description: 'A repeating timer: the flow continues to `next` at every tick and to `done` after the last (exactly one of duration, date and cycle).' })
+      .optional(),
+    next: Next('Where the flow goes when the timer fires (at each tick of a cycle).', 'checkin'),
+    done: Next('A cycle only: where the flow goes after the last tick.', 'aftercare-done').optional(),
   })
   .superRefine((t, ctx) => {
     const kinds = [t.duration, t.date, t.cycle].filter((k) => k !== undefined).length;
@@ -133,12 +173,17 @@ export const Timer = z
 /** Waits for a named event from the case system; optionally gives up after a timeout. */
 export const EventWait = z.strictObject({
   ...NodeBase,
-  type: z.literal('event'),
-  event: Id,
-  /** Variable that receives the event's payload. */
-  storeAs: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
-  next: Id,
-  timeout: z.strictObject({ after: Duration, next: Id }).optional(),
+  type: NodeType('event', 'Waits for an event from the case system.'),
+  event: Ref('The event it waits for: an id of `events`.', 'plan-agreed'),
+  storeAs: Variable("The variable of the trajectory's data that receives the event's payload.", 'akkoord').optional(),
+  next: Next('Where the flow goes when the event arrives.', 'plan-done'),
+  timeout: z
+    .strictObject({
+      after: DurationOf('How long to wait for it.', 'P2W'),
+      next: Next('Where the flow goes when it has not arrived by then.', 'draft-plan'),
+    })
+    .meta({ description: 'Give up waiting after a while.' })
+    .optional(),
 });
 
 /**
@@ -147,30 +192,30 @@ export const EventWait = z.strictObject({
  */
 export const MultiInstance = z.strictObject({
   ...NodeBase,
-  type: z.literal('multiInstance'),
-  collection: Feel,
-  task: z.strictObject({
-    /** FEEL giving the task's label, e.g. `item.titel`. */
-    name: Feel,
-    /** FEEL giving the owner, e.g. `item.eigenaar`. */
-    owner: Feel,
-    due: Due,
-    escalation: Id.optional(),
-  }),
-  next: Id,
+  type: NodeType('multiInstance', 'One user task per element of a collection that arrives at run time.'),
+  collection: FeelOf('The collection: one task per element.', 'gezinsplan.doelen'),
+  task: z
+    .strictObject({
+      name: FeelOf("The task's label; `item` is the element.", 'item.titel'),
+      owner: FeelOf('Who owns the task, giving a role id; `item` is the element (an owner that is not a role goes to the regisseur, with an incident).', 'item.eigenaar'),
+      due: DueOf({ date: 'item.deadline' }),
+      escalation: Ref("Its escalation policy, an id of `escalationPolicies`. Default: the definition's `defaultEscalationPolicy`.", 'standaard').optional(),
+    })
+    .meta({ description: 'The task opened for each element.' }),
+  next: Next('Where the flow goes when every task is completed.', 'execution-joined'),
 });
 
 /** Leaves the phase for another phase (forwards, or back: re-opening an earlier phase). */
 export const Goto = z.strictObject({
   ...NodeBase,
-  type: z.literal('goto'),
-  phase: Id,
+  type: NodeType('goto', 'Leaves the phase for another one.'),
+  phase: Ref('The phase to go to: an id of `phases`.', 'family-plan'),
 });
 
 /** Ends the phase's flow; the trajectory moves on to the next phase (or closes after the last). */
 export const End = z.strictObject({
   ...NodeBase,
-  type: z.literal('end'),
+  type: NodeType('end', "Ends the phase's flow: on to the next phase, or closed after the last."),
 });
 
 export const Node = z.discriminatedUnion('type', [
@@ -216,49 +261,56 @@ export const MAX_NODES_PER_DEFINITION = 1000;
 export const TOO_MANY_NODES = `at most ${MAX_NODES_PER_DEFINITION} nodes per definition (all phases together); its nodes are checked once it is within the limit`;
 
 export const Phase = z.strictObject({
-  id: Id,
-  name: Label,
-  /** FEEL condition; when false on arrival, the phase is skipped. */
-  entry: Feel.optional(),
-  /** Marks the aftercare phase (waakvlamcontract): entering it is announced as `aftercare.started`. */
-  aftercare: z.boolean().optional(),
-  /** FEEL condition; when the flow has ended but this is false, the phase's flow runs again from `start`. */
-  exit: Feel.optional(),
-  /** Id of the first node. */
-  start: Id,
-  nodes: z.array(Node).min(1).max(MAX_NODES_PER_DEFINITION, TOO_MANY_NODES),
+  id: Ref('The phase id (`afgesloten` is reserved for a closed trajectory).', 'intake'),
+  name: Label.meta({ description: 'The label people see.', examples: ['Aanmelding'] }),
+  entry: FeelOf('When false on arrival, the phase is skipped.', 'dreigendeSchulden = true').optional(),
+  aftercare: z.boolean().meta({ description: 'Marks the aftercare phase (waakvlamcontract): entering it is announced as `aftercare.started`.', examples: [true] }).optional(),
+  exit: FeelOf("When the flow has ended but this is false, the phase's flow runs again from `start`.", 'veiligheid != null').optional(),
+  start: Ref('The first node of its flow.', 'assign-director'),
+  nodes: z
+    .array(Node)
+    .min(1)
+    .max(MAX_NODES_PER_DEFINITION, TOO_MANY_NODES)
+    .meta({ description: `Its flow graph. At most ${MAX_NODES_PER_DEFINITION} nodes in all phases together.` }),
 });
 export type Phase = z.infer<typeof Phase>;
 
 /** Where a phase jump goes: a fixed phase, or the first case whose FEEL condition holds, else `default`. */
 export const PhaseTarget = z.union([
-  z.strictObject({ phase: Id }),
-  z.strictObject({ cases: z.array(z.strictObject({ when: Feel, phase: Id })).min(1), default: Id }),
+  z.strictObject({ phase: Ref('The phase to go to.', 'family-plan') }),
+  z.strictObject({
+    cases: z
+      .array(
+        z.strictObject({
+          when: FeelOf('The condition; `event` is the payload.', 'event.onveilig = true'),
+          phase: Ref('The phase to go to when it holds.', 'safety'),
+        }),
+      )
+      .min(1)
+      .meta({ description: 'The cases, tried in order.' }),
+    default: Ref('The phase to go to when no case holds.', 'family-plan'),
+  }),
 ]);
 export type PhaseTarget = z.infer<typeof PhaseTarget>;
 
 /** Reacts to a case-system event whatever the flow is doing, e.g. a relapse signal re-opening the trajectory. */
 export const EventHandler = z.strictObject({
-  event: Id,
-  /** Only while the trajectory is in one of these phases (default: any). */
-  inPhases: z.array(Id).min(1).optional(),
-  /** FEEL condition over the data and `event` (the payload). */
-  when: Feel.optional(),
-  goto: PhaseTarget,
-  /** The handler handles a relapse: announced as `relapse.signalled`. */
-  relapse: z.boolean().optional(),
+  event: Ref('The event it reacts to: an id of `events`.', 'relapse-signal'),
+  inPhases: z.array(Id).min(1).meta({ description: 'Only while the trajectory is in one of these phases. Default: any.', examples: [['closure', 'aftercare']] }).optional(),
+  when: FeelOf('Only when this holds; `event` is the payload.', 'event.onveilig = true').optional(),
+  goto: PhaseTarget.meta({ description: 'Where the trajectory goes: `{ "phase": id }`, or the first of `cases` whose condition holds, else `default`.' }),
+  relapse: z.boolean().meta({ description: 'The handler handles a relapse: announced as `relapse.signalled`.', examples: [true] }).optional(),
 });
 
 /** One rung of an escalation ladder: who hears, how long after the due date. */
 export const EscalationLevel = z.strictObject({
-  /** Role id that hears it; `owner` means the step's owner. */
-  role: Id,
-  after: Duration,
+  role: Ref("Who hears it: a role id of `roles`, or `owner` for the step's owner.", 'teamleider'),
+  after: DurationOf("How long after the step's due date (or the contact's).", { workingDays: 5 }),
 });
 
 export const EscalationPolicy = z.strictObject({
-  name: Label.optional(),
-  levels: z.array(EscalationLevel).min(1),
+  name: Label.meta({ description: 'The label people see.', examples: ['Standaard opschaling'] }).optional(),
+  levels: z.array(EscalationLevel).min(1).meta({ description: 'The rungs of the ladder, level 0 first.' }),
 });
 
 /**
@@ -266,40 +318,58 @@ export const EscalationPolicy = z.strictObject({
  * the escalation ladder like an overdue step owned by `owner`.
  */
 export const ContactWatch = z.strictObject({
-  event: Id,
-  /** How long without contact counts as a stall. */
-  after: Duration,
-  /** Role that owns keeping contact (hears level 0). */
-  owner: Id,
-  /** Escalation policy id; default: the definition's `defaultEscalationPolicy`. */
-  escalation: Id.optional(),
-  /** Only in these phases (default: all). */
-  inPhases: z.array(Id).min(1).optional(),
+  event: Ref('The event that records contact with the family: an id of `events`.', 'family-contact'),
+  after: DurationOf('How long without contact counts as a stall.', 'P14D'),
+  owner: Ref('Who keeps the contact (hears level 0): a role id of `roles`.', 'regisseur'),
+  escalation: Ref("Its escalation policy, an id of `escalationPolicies`. Default: the definition's `defaultEscalationPolicy`.", 'standaard').optional(),
+  inPhases: z.array(Id).min(1).meta({ description: 'Only in these phases. Default: all.', examples: [['intake', 'safety', 'stabilisation']] }).optional(),
 });
 
 export const Definition = z.strictObject({
-  id: Id,
-  version: z.number().int().min(1),
-  name: Label,
-  description: z.string().optional(),
-  /** Roles that own tasks or hear escalations. */
-  roles: z.array(z.strictObject({ id: Id, name: Label })).min(1),
-  /** Events the case system may report. */
-  events: z.array(z.strictObject({ id: Id, name: Label })).default([]),
-  escalationPolicies: z.record(Id, EscalationPolicy).default({}),
-  defaultEscalationPolicy: Id.optional(),
-  /** Working-day calendar: Goede Vrijdag as a holiday, and extra closed days (`YYYY-MM-DD`). */
+  id: Ref('The definition id (`validate` is reserved).', 'gezinstraject'),
+  version: z.number().int().min(1).meta({ description: 'Its version: a running trajectory keeps the version it started with.', examples: [1] }),
+  name: Label.meta({ description: 'The name people see.', examples: ['Gezinstraject (1 gezin, 1 plan, 1 regisseur)'] }),
+  description: z.string().meta({ description: 'What the process is for.', examples: ['Aanmelding, veiligheid, stabilisatie, gezinsplan, uitvoering, afsluiting en nazorg.'] }).optional(),
+  roles: z
+    .array(
+      z.strictObject({
+        id: Ref('The role id: owners and ladder roles name it.', 'regisseur'),
+        name: Label.meta({ description: 'The label people see (in e-mails too).', examples: ['Regisseur'] }),
+      }),
+    )
+    .min(1)
+    .meta({ description: 'The roles and partner organisations that own tasks or hear escalations.' }),
+  events: z
+    .array(
+      z.strictObject({
+        id: Ref('The event id the case system reports.', 'family-contact'),
+        name: Label.meta({ description: 'The label people see.', examples: ['Contact met het gezin'] }),
+      }),
+    )
+    .default([])
+    .meta({ description: 'The events the case system may report.' }),
+  escalationPolicies: z
+    .record(Id, EscalationPolicy)
+    .default({})
+    .meta({ description: 'Escalation ladders by id.', examples: [{ standaard: { levels: [{ role: 'owner', after: { workingDays: 0 } }, { role: 'teamleider', after: { workingDays: 5 } }] } }] }),
+  defaultEscalationPolicy: Ref('The ladder of tasks (and the contact watch) that name none: an id of `escalationPolicies`.', 'standaard').optional(),
   calendar: z
     .strictObject({
-      goodFriday: z.boolean().default(false),
-      extraClosedDays: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')).default([]),
+      goodFriday: z.boolean().default(false).meta({ description: 'Goede Vrijdag is no working day.', examples: [true] }),
+      extraClosedDays: z
+        .array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD'))
+        .default([])
+        .meta({ description: 'More days that are no working days (`YYYY-MM-DD`).', examples: [['2026-12-24']] }),
     })
-    .default({ goodFriday: false, extraClosedDays: [] }),
-  /** Initial trajectory data (merged with the start input's `data`). */
-  variables: z.record(z.string(), z.unknown()).default({}),
-  phases: z.array(Phase).min(1),
-  eventHandlers: z.array(EventHandler).default([]),
-  contactWatch: ContactWatch.optional(),
+    .default({ goodFriday: false, extraClosedDays: [] })
+    .meta({ description: 'The working-day calendar, beyond weekends and national holidays: for working-day durations and counts.' }),
+  variables: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .meta({ description: "The trajectory's initial data (the start's `data` is merged over it).", examples: [{ veiligheid: null, dreigendeSchulden: false }] }),
+  phases: z.array(Phase).min(1).meta({ description: 'The phases, in order: a trajectory starts in the first and closes after the last.' }),
+  eventHandlers: z.array(EventHandler).default([]).meta({ description: "Reactions to events whatever the flow is doing (a relapse signal re-opening an earlier phase)." }),
+  contactWatch: ContactWatch.meta({ description: 'Contact with the family as a deadline: no recorded contact for a while climbs the ladder like an overdue task.' }).optional(),
 });
 export type Definition = z.infer<typeof Definition>;
 /** A definition as written in a file, before defaults are applied. */

@@ -483,11 +483,12 @@ describe('API end to end', () => {
     // The list of routes is the one table (a route added without documentation cannot exist).
     expect(apiRoutes).toBeTypeOf('function');
 
+    // The page is Swagger UI on this document, its files from this origin (test/openapi.test.ts checks them).
     const page = await request(app).get('/v1/docs').expect(200);
     expect(page.headers['content-type']).toMatch(/^text\/html/);
-    for (const methods of Object.values(doc.paths as Record<string, Record<string, { operationId: string }>>)) {
-      for (const op of Object.values(methods)) expect(page.text).toContain(`id="${op.operationId}"`);
-    }
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'none'; script-src 'self'; style-src 'self'/);
+    expect(page.text).toContain('<script src="/v1/docs/assets/swagger-ui-bundle.js"></script>');
+    await request(app).get('/v1/docs/assets/docs-init.js').expect(200).expect(/url: '\/v1\/openapi\.json'/);
   });
 
   it('sends security headers, limits each client\'s rate and exports request metrics', async () => {

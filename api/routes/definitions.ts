@@ -74,7 +74,7 @@ export function definitionRoutes(s: Services): RouteSpec[] {
       tag: 'definitions',
       summary: 'A definition (its latest version, or `?version=n`)',
       roles: ALL,
-      params: z.strictObject({ definitionId: DefinitionId }),
+      params: z.strictObject({ definitionId: DefinitionId.meta({ description: 'The definition, shipped or registered by the municipality.', examples: ['gezinstraject'] }) }),
       query: DefinitionVersionQuery,
       responses: { 200: { description: 'The definition, as validated.', schema: DefinitionSchema } },
       handler: async ({ principal, params, query, res }) => {
@@ -118,7 +118,11 @@ export function definitionRoutes(s: Services): RouteSpec[] {
       roles: ['operator'],
       body: DefinitionDocument,
       documentedBody: DefinitionSchema,
-      errors: [409, 422],
+      refusals: ['VersionExists', 'VersionNotNewer'],
+      errors: {
+        409: "Conflicts with the definitions that exist; `detail` says how. Nothing changed. (Also when the municipality's catalog workflow was ended by hand: an administrator restores it.)",
+        422: 'The definition has problems: every one in `errors`, its path under `/body`.',
+      },
       bodyLimit: DEFINITION_BODY_LIMIT,
       responses: {
         201: { description: 'Registered; `Location` points at it.', schema: DefinitionRegistered },
@@ -147,7 +151,10 @@ export function definitionRoutes(s: Services): RouteSpec[] {
           throw err;
         }
         const self = `/v1/definitions/${id}?version=${version}`;
-        res.status(registration.source === 'registered' ? 201 : 200).location(self).json({ id, version, links: { self } });
+        res
+          .status(registration.source === 'registered' ? 201 : 200)
+          .location(self)
+          .json({ id, version, links: { self } } satisfies z.output<typeof DefinitionRegistered>);
       },
     }),
   ];

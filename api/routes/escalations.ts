@@ -9,9 +9,11 @@ import { acknowledgeEscalationUpdate, decideEscalationUpdate, getStateQuery, typ
 import { ESCALATION_LEVEL, MUNICIPALITY } from '../../workflows/search-attributes.js';
 import type { Principal } from '../auth.js';
 import { ProblemError } from '../problem.js';
+import type { Refusal } from '../refusals.js';
 import { route, type RouteSpec } from '../route.js';
+import type { Checked, SameShape } from '../shape.js';
 import { ownTrajectory, trajectoryState, translateTemporalError, type Services } from '../services.js';
-import { AcknowledgeRequest, DecisionRequest, EscalationId, Inbox, InboxItem, InboxQuery, TrajectoryId } from '../schemas.js';
+import { AcknowledgeRequest, DecisionRequest, EscalationId, escalationBody, Inbox, InboxItem, InboxQuery, TrajectoryId } from '../schemas.js';
 
 const EscalationParams = z.strictObject({ id: TrajectoryId, escalationId: EscalationId });
 /** Trajectories the inbox reads at most per request (each is one query to its workflow). */
@@ -35,13 +37,18 @@ function stateOf(e: Escalation): 'open' | 'acknowledged' | 'decided' {
 export function inboxItem(trajectoryId: string, e: Escalation, calendar: CalendarOptions, now = Date.now()) {
   const base = `/v1/trajectories/${trajectoryId}/escalations/${encodeURIComponent(e.id)}`;
   return {
-    ...e,
+    ...escalationBody(e),
     trajectoryId,
     state: stateOf(e),
     ...overdue(Date.parse(e.dueAt), now, calendar),
     links: { trajectory: `/v1/trajectories/${trajectoryId}`, acknowledge: `${base}/acknowledge`, decide: `${base}/decisions` },
   };
 }
+// The document's schema of an inbox item is what `inboxItem` builds from the workflow's view, field for field.
+export type _InboxItem = Checked<SameShape<z.output<typeof InboxItem>, ReturnType<typeof inboxItem>>>;
+
+/** What the engine refuses on an escalation (looked up first: the trajectory closed, no such escalation, resolved). */
+const ON_ESCALATION: readonly Refusal[] = ['TrajectoryClosed', 'EscalationNotFound', 'EscalationResolved'];
 
 /** Whether a manager answers escalations of this role (a token without `escalation_roles` answers all). */
 function answers(principal: Principal, role: string): boolean {
@@ -98,6 +105,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
         `Unresolved escalations of the token's municipality, oldest first: \`open\` (not yet acknowledged), \`acknowledged\`, \`decided\` (decided, the step has not moved yet, e.g. an instruction). A manager sees the roles of its token's \`escalation_roles\` (all without it). Found through the visibility store (trajectories with an open escalation), at most ${INBOX_SCAN_LIMIT} trajectories per request; resolved escalations stay in each trajectory's audit trail. \`truncated\` says when more trajectories have open escalations than one request reads.`,
       roles: ['manager', 'operator'],
       query: InboxQuery,
+      errors: { 403: "The token's role may not do this, or it does not answer the escalations of `role` (a manager's `escalation_roles`)." },
       responses: { 200: { description: 'The inbox.', schema: Inbox } },
       handler: async ({ principal, query: q, res }) => {
         if (q.role && !answers(principal, q.role)) {
@@ -147,7 +155,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       params: EscalationParams,
       body: AcknowledgeRequest,
       // Already acknowledged, resolved, or the trajectory closed: each a conflict with the state, never a 422.
-      errors: [409],
+      refusals: [...ON_ESCALATION, 'StateConflict'],
       responses: { 200: { description: 'The escalation, acknowledged.', schema: InboxItem } },
       handler: async ({ principal, params, res }) => {
         res.json(
@@ -169,6 +177,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       roles: ['manager'],
       params: EscalationParams,
       body: DecisionRequest,
+      refusals: [...ON_ESCALATION, 'InvalidRequest'],
       responses: { 200: { description: 'The escalation with the decision (resolved, when the decision resolves it).', schema: InboxItem } },
       handler: async ({ principal, params, body, res }) => {
         const decision = { ...body, decidedBy: principal.subject };

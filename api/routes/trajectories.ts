@@ -22,7 +22,9 @@ import { didYouMean } from '../../definitions/validate.js';
 import { reopenTrajectory, ReopenError } from '../../worker/reopen.js';
 import { REGISTERED_DEFINITION_LABEL } from '../metrics.js';
 import { ProblemError } from '../problem.js';
+import { refusalProblem, type Refusal } from '../refusals.js';
 import { route, type RouteSpec } from '../route.js';
+import type { Checked, SameShape } from '../shape.js';
 import { ownTrajectory, trajectoryState, translateTemporalError, type Services } from '../services.js';
 import {
   ClosedStepView,
@@ -41,6 +43,7 @@ import {
   TrajectoryId,
   TrajectoryList,
   TrajectoryState,
+  escalationBody,
   trajectoryId,
 } from '../schemas.js';
 
@@ -50,13 +53,17 @@ const READERS = ['case-system', 'operator'] as const;
 const ACTORS = ['case-system'] as const;
 /** Opschorting and rescheduling: the regisseur through the case system, or an operator. */
 const CLOCK_KEEPERS = ['case-system', 'operator'] as const;
+/** What the engine refuses on a step of a trajectory (the step is looked up first: closed, then not open). */
+const ON_STEP: readonly Refusal[] = ['TrajectoryClosed', 'StepNotOpen'];
 
-/** The state as the API shows it: the query's view plus how long each step has been open, as of now. */
+/** The state as the API shows it: the query's view plus its id and how long each step has been open, as of now. */
 function present(id: string, state: TrajectoryView) {
   const now = Date.now();
   const openSteps = state.openSteps.map((s) => ({ ...s, openForSeconds: Math.max(0, Math.round((now - Date.parse(s.openedAt)) / 1000)) }));
-  return { id, ...state, openSteps };
+  return { id, ...state, openSteps, escalations: state.escalations.map(escalationBody) };
 }
+// The document's schema of the state is what `present` builds from the workflow's view, field for field.
+export type _TrajectoryState = Checked<SameShape<z.output<typeof TrajectoryState>, ReturnType<typeof present>>>;
 
 /** The highest open ladder level from {@link ESCALATION_LEVEL} (highest open level + 1, 0 for none); null for none. */
 function ladderLevel(encoded: number | undefined): number | null {
@@ -109,7 +116,10 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         "The case system's case reference is the business key: a case has at most one trajectory (409 with a link to it). The municipality is the token's.",
       roles: ACTORS,
       body: StartTrajectoryRequest,
-      errors: [409],
+      errors: {
+        403: "The token's role may not do this, or the body names another municipality than the token's.",
+        409: 'The case has a trajectory already: `existing` is where it is.',
+      },
       responses: { 201: { description: 'Started; `Location` points at it.', schema: TrajectoryCreated } },
       handler: async ({ principal, body, res }) => {
         const municipality = principal.municipality;
@@ -145,7 +155,10 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         }
         // A definition id the municipality chose itself is no label: it counts as `registered`.
         metrics.trajectoriesStarted.inc({ municipality, definition: catalog.isShipped(definition.id) ? definition.id : REGISTERED_DEFINITION_LABEL });
-        res.status(201).location(`/v1/trajectories/${id}`).json({ id, links: { self: `/v1/trajectories/${id}` } });
+        res
+          .status(201)
+          .location(`/v1/trajectories/${id}`)
+          .json({ id, links: { self: `/v1/trajectories/${id}` } } satisfies z.output<typeof TrajectoryCreated>);
       },
     }),
 
@@ -159,6 +172,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         "Served from Temporal's visibility store (search attributes), so it scales past what a worker holds in memory. Visibility is eventually consistent: a change shows within about a second.",
       roles: READERS,
       query: ListTrajectoriesQuery,
+      errors: { 403: "The token's role may not do this, or `municipality` is another than the token's." },
       responses: { 200: { description: 'The matching trajectories, newest first.', schema: TrajectoryList } },
       handler: async ({ principal, query: q, res }) => {
         if (q.municipality && q.municipality !== principal.municipality) {
@@ -250,6 +264,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       roles: ACTORS,
       params: StepParams,
       body: CompleteStepRequest,
+      refusals: [...ON_STEP, 'InvalidRequest'],
       responses: { 200: { description: 'The closed step.', schema: ClosedStepView } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
@@ -268,11 +283,12 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       roles: ACTORS,
       params: IdParams,
       body: ReportEventRequest,
+      refusals: ['TrajectoryClosed'],
       responses: { 202: { description: 'Accepted.', schema: EventAccepted } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
         const state = await eventTarget(id);
-        if (state.closed) throw new ProblemError('conflict', `trajectory ${id} is closed`);
+        if (state.closed) throw refusalProblem('TrajectoryClosed', `trajectory ${id} is closed`);
         const known = (await catalog.get(principal.municipality, state.definition.id, state.definition.version))?.events.map((e) => e.id) ?? [];
         if (!known.includes(body.event)) {
           const suggestion = didYouMean(body.event, known);
@@ -282,7 +298,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         }
         const event = { event: body.event, ...(body.payload !== undefined ? { payload: body.payload } : {}), reportedBy: principal.subject };
         await call(id, (h) => h.signal(reportEventSignal, event));
-        res.status(202).json({ accepted: true, event: body.event });
+        res.status(202).json({ accepted: true, event: body.event } satisfies z.output<typeof EventAccepted>);
       },
     }),
 
@@ -296,6 +312,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       roles: CLOCK_KEEPERS,
       params: IdParams,
       body: PauseRequest,
+      refusals: [...ON_STEP, 'StateConflict', 'InvalidRequest'],
       responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
@@ -313,6 +330,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       roles: CLOCK_KEEPERS,
       params: IdParams,
       body: ResumeRequest,
+      refusals: [...ON_STEP, 'StateConflict'],
       responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
@@ -330,6 +348,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       roles: CLOCK_KEEPERS,
       params: StepParams,
       body: RescheduleRequest,
+      refusals: [...ON_STEP, 'InvalidRequest'],
       responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
@@ -348,6 +367,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       roles: ACTORS,
       params: IdParams,
       body: CloseTrajectoryRequest,
+      refusals: ['TrajectoryClosed', 'InvalidRequest'],
       responses: { 200: { description: 'The closed state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
@@ -366,6 +386,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       roles: ACTORS,
       params: IdParams,
       body: ReopenTrajectoryRequest,
+      refusals: ['TrajectoryOpen', 'InvalidRequest'],
       responses: { 200: { description: 'The re-opened state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
@@ -373,11 +394,10 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
           await reopenTrajectory(client, { workflowId: id, taskQueue, ...(body.phase ? { phase: body.phase } : {}), reason: body.reason, by: principal.subject });
         } catch (err) {
           if (err instanceof ReopenError) {
-            if (err.type === 'TrajectoryOpen') throw new ProblemError('conflict', err.message);
             if (err.field === 'phase') {
               throw new ProblemError('invalid-request', 'the request body is invalid', { errors: [{ path: '/body/phase', message: err.message }] });
             }
-            throw new ProblemError('unprocessable', err.message);
+            throw refusalProblem(err.type, err.message);
           }
           await translateTemporalError(client, err, id);
         }
