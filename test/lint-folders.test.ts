@@ -1,30 +1,27 @@
 /**
  * The determinism fence holds in the folders of workflows/ too (issue #10, point 2: workflows/engine/ and
  * workflows/trajectory/ import two levels up): probe files with violations are linted with the project's own ESLint
- * configuration, as in lint.test.ts.
+ * configuration, as in lint.test.ts (as the text of a module of the folder: nothing is written to disk).
  */
-import { rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ESLint } from 'eslint';
 
 const root = resolve(import.meta.dirname, '..');
 
-async function lintProbe(folder: string, code: string): Promise<string[]> {
-  const file = join(root, folder, `__lint-probe-${process.pid}-${Math.random().toString(36).slice(2)}.ts`);
-  writeFileSync(file, code);
-  try {
-    const [result] = await new ESLint({ cwd: root }).lintFiles([file]);
-    return result!.messages.map((m) => `${m.ruleId}: ${m.message}`);
-  } finally {
-    rmSync(file, { force: true });
-  }
+/**
+ * Lints `code` as if it were the module `file` (an existing module of the folder, so the type-aware rules find it in
+ * the project). Nothing is written to disk: lint.test.ts lints every file of workflows/, possibly at the same time.
+ */
+async function lintProbe(file: string, code: string): Promise<string[]> {
+  const [result] = await new ESLint({ cwd: root }).lintText(code, { filePath: join(root, file) });
+  return result!.messages.map((m) => `${m.ruleId}: ${m.message}`);
 }
 
-describe.each(['workflows/engine', 'workflows/trajectory'])('lint in %s', (folder) => {
+describe.each(['workflows/engine/records.ts', 'workflows/trajectory/messages.ts'])('lint of %s', (file) => {
   it('forbids Node built-ins, activity values, api/worker modules and the impure definitions modules', async () => {
     const messages = await lintProbe(
-      folder,
+      file,
       [
         "import { readFileSync } from 'node:fs';",
         "import { createActivities } from '../../activities/index.js';",
@@ -38,7 +35,7 @@ describe.each(['workflows/engine', 'workflows/trajectory'])('lint in %s', (folde
 
   it('allows activity types and the pure definitions modules', async () => {
     const messages = await lintProbe(
-      folder,
+      file,
       "import type { Activities } from '../../activities/index.js';\nimport { addDuration } from '../../definitions/durations.js';\nexport type A = Activities;\nexport const d = addDuration;\n",
     );
     expect(messages).toEqual([]);

@@ -61,18 +61,13 @@ export function snapshot(run: Run): TrajectorySnapshot {
   return { input: rest, state: run.engine.state, runs: run.runs };
 }
 
-/** Registers the run's query, signal and update handlers. */
+/** Registers the run's query, signal and update handlers (in the order of 1.0.0: buffered messages are handled as they register). */
 export function registerHandlers(run: Run): void {
   const { engine, input, runs, now } = run;
   const current = () => view(engine, input, runs);
 
   setHandler(getStateQuery, current);
   setHandler(getSnapshotQuery, () => snapshot(run));
-
-  setHandler(reportEventSignal, ({ event, payload, reportedBy }) => {
-    engine.reportEvent(event, payload, reportedBy, now());
-    run.wake();
-  });
 
   /** The one update path: the validator runs `validate` (refusals reach the caller, not history), the handler `apply`. */
   const update = <A, R>(definition: UpdateDefinition<R, [A]>, handling: UpdateHandling<A, R>) => {
@@ -104,6 +99,10 @@ export function registerHandlers(run: Run): void {
       engine.validateCompletion(stepId, output);
     },
     apply: ({ stepId, completedBy, output }) => engine.completeStep(stepId, completedBy, output, now()),
+  });
+  setHandler(reportEventSignal, ({ event, payload, reportedBy }) => {
+    engine.reportEvent(event, payload, reportedBy, now());
+    run.wake();
   });
   command(acknowledgeEscalationUpdate, (a, dry) => engine.acknowledge(a.escalationId, a.acknowledgedBy, now(), dry));
   command(decideEscalationUpdate, (a, dry) => engine.decide(a.escalationId, toDecision(a.decision), now(), dry));
