@@ -42,7 +42,7 @@ const RESOLUTIONS = new Map<string, string>([
 const dateNl = (iso: string) =>
   new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeZone: 'Europe/Amsterdam' }).format(new Date(iso));
 
-/** An escalation as the engine describes it in a notification (`describe` and `describeRaised` in workflows/engine.ts). */
+/** An escalation as the engine describes it in a notification (`describe` and `describeRaised` in workflows/engine/escalation.ts). */
 interface EscalationData {
   id: string;
   stepId: string | null;

@@ -624,7 +624,7 @@ type ViewEscalation = TrajectoryView['escalations'][number];
 export type EscalationBody = Omit<ViewEscalation, 'decisions'> & { decisions: DecisionBody[] };
 
 /**
- * The view's escalation with its decisions typed: the workflow's view (workflows/trajectory.ts) types them as plain
+ * The view's escalation with its decisions typed: the workflow's view (workflows/trajectory/view.ts) types them as plain
  * records, though it writes the engine's decisions with ISO times, which {@link DecisionBody} is derived from.
  */
 export function escalationBody(e: ViewEscalation): EscalationBody {

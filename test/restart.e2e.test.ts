@@ -4,7 +4,7 @@
  *
  * The worker runs without a workflow cache, so every task replays the whole history: the test also fails on any
  * non-determinism. It once found one (a local activity's result applied at another point on replay, under load);
- * see `directoryLookups` in workflows/trajectory.ts.
+ * see `directoryLookups` in workflows/trajectory/delivery.ts.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -174,6 +174,12 @@ export interface ActivityRequest {
  * `escalationRevision`: ignored, every trajectory runs the 1.0.0 baseline (see workflows/revisions.ts).
  */
 export interface EngineState {
+  /**
+   * The trajectory's answers to the registry of revisions (workflows/revisions.ts), asked once at the start of its
+   * first run and carried by every later run, so that the trajectory keeps its branch of each for its whole life.
+   * Absent in a state from before the registry held answers: its next run asks.
+   */
+  revisions?: Record<string, boolean>;
   status: 'open' | 'closed';
   startedAt: number;
   closedAt?: number;

@@ -7,6 +7,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { EngineRejection, TrajectoryEngine } from '../engine.js';
+import { decideRevisions } from '../revisions.js';
 import { delivery } from './delivery.js';
 import { registerHandlers, snapshot } from './handlers.js';
 import type { TrajectoryInput, TrajectoryResult } from './messages.js';
@@ -26,8 +27,11 @@ export interface Run {
 
 export async function trajectoryWorkflow(input: TrajectoryInput): Promise<TrajectoryResult> {
   const now = () => Date.now();
-  // Behaviour changed after 1.0.0 is asked for with `revision(id)` (workflows/revisions.ts), never with `patched()`.
+  // Behaviour changed after 1.0.0 is asked of the registry of revisions, once, first thing (workflows/revisions.ts):
+  // the answers hold for the whole run, and the engine state carries them to the trajectory's later runs.
+  const revisions = decideRevisions(input.state?.revisions);
   const engine = input.state ? new TrajectoryEngine(input.definition, input.state) : TrajectoryEngine.start(input.definition, input.data ?? {}, now());
+  engine.state.revisions = revisions;
   const runs = input.runs ?? 0;
   let dirty = false;
   const run: Run = { engine, input, runs, now, wake: () => void (dirty = true) };
