@@ -44,5 +44,4 @@ export function createActivities(deps: ActivityDeps = {}) {
 
 export type Activities = ReturnType<typeof createActivities>;
 
-/** Names a definition's service tasks may call (checked by the validator). Notification activities are internal. */
-export const ACTIVITY_NAMES: readonly string[] = [];
+export { ACTIVITY_NAMES } from './names.js';

@@ -12,7 +12,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
-import { ACTIVITY_NAMES } from '../activities/index.js';
+import { ACTIVITY_NAMES } from '../activities/names.js';
 import { DefinitionCatalog } from '../definitions/catalog.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { pointer } from '../definitions/validate.js';

@@ -2,7 +2,7 @@
  * `waakvlam validate FILE…`: validates definition files and prints every problem with its file, line, column and
  * path. Exit code 0 when all are valid, 1 when any problem was found, 2 on a usage error.
  */
-import { ACTIVITY_NAMES } from '../activities/index.js';
+import { ACTIVITY_NAMES } from '../activities/names.js';
 import { formatProblems, loadDefinitionFile } from './load.js';
 
 const USAGE = 'usage: waakvlam validate FILE [FILE…]';

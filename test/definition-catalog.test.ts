@@ -13,7 +13,7 @@ import {
 } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { ACTIVITY_NAMES } from '../activities/index.js';
+import { ACTIVITY_NAMES } from '../activities/names.js';
 import { CatalogError, DefinitionCatalog } from '../definitions/catalog.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import type { Definition } from '../definitions/schema.js';

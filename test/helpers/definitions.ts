@@ -1,4 +1,4 @@
-import { ACTIVITY_NAMES } from '../../activities/index.js';
+import { ACTIVITY_NAMES } from '../../activities/names.js';
 import { DefinitionRegistry } from '../../definitions/registry.js';
 import type { Definition } from '../../definitions/schema.js';
 
