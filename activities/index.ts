@@ -17,7 +17,7 @@ export interface ActivityDeps {
   directory?: Directory;
   webhook?: WebhookConfig;
   email?: EmailConfig;
-  /** Counts escalations raised, once per event (e.g. the Prometheus counter of api/metrics.ts). */
+  /** Counts escalations raised, once per event (e.g. the Prometheus counter of runtime/metrics.ts). */
   escalationsRaised?: { inc(labels: { level: string; municipality: string }): void };
 }
 

@@ -16,10 +16,11 @@ import { ACTIVITY_NAMES } from '../activities/names.js';
 import { DefinitionCatalog } from '../definitions/catalog.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { pointer } from '../definitions/validate.js';
-import type { Config } from '../worker/config.js';
+import type { Config } from '../runtime/config.js';
+import { scrub } from '../runtime/logger.js';
 import type { Authenticator, Principal } from './auth.js';
 import { docsPage } from './docs.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { buildOpenApi } from './openapi.js';
 import { BODY_LIMITS, jsonProblems } from './json-limits.js';
 import { fieldErrors, notFoundHandler, problemHandler, ProblemError } from './problem.js';
@@ -65,11 +66,6 @@ export function configuredAppOptions(config: Pick<Config, 'api' | 'temporal'>) {
     rateLimitPerMinute: config.api.rateLimitPerMinute,
     ...(config.api.trustProxy !== undefined ? { trustProxy: config.api.trustProxy } : {}),
   } satisfies Partial<AppOptions>;
-}
-
-/** Log text without case references: a trajectory id keeps its municipality, the case reference is dropped. */
-export function scrub(text: string): string {
-  return text.replace(/\b(GM\d{4})-[A-Za-z0-9._-]+/g, '$1-<case>');
 }
 
 declare module 'express-serve-static-core' {

@@ -29,11 +29,8 @@ export interface Principal {
   escalationRoles?: string[];
 }
 
-/**
- * The local development key `npm start` uses when no key is configured. It is public (it is in this file and in the
- * README): anyone can mint tokens with it, so it must never protect real data.
- */
-export const DEV_SECRET = 'waakvlam-local-development-key-NOT-FOR-PRODUCTION';
+/** The local development key (runtime/config.ts, which refuses it in production). */
+export { DEV_SECRET } from '../runtime/config.js';
 
 /** How tokens are verified. */
 export interface AuthConfig {

@@ -3,13 +3,13 @@
  * WAAKVLAM_METRICS_PORT it serves its Prometheus metrics there (`GET /metrics`; not in the public API).
  * SIGINT/SIGTERM stop accepting connections, let running requests finish, then exit.
  */
-import { loadConfig, ConfigError, metricsAddress } from '../worker/config.js';
-import { connectClient } from '../worker/connection.js';
-import { createLogger } from '../worker/logger.js';
+import { loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
+import { connectClient } from '../runtime/connection.js';
+import { createLogger } from '../runtime/logger.js';
 import { configuredAppOptions, createApp } from './app.js';
 import { createAuthenticator } from './auth.js';
 import { closeServer, listen } from './listen.js';
-import { closeMetricsServer, createMetrics, serveMetrics } from './metrics.js';
+import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { DefinitionCatalog } from '../definitions/catalog.js';
 import type { Principal } from './auth.js';
-import type { Metrics } from './metrics.js';
+import type { Metrics } from '../runtime/metrics.js';
 import { ProblemError } from './problem.js';
 import { refusalProblem } from './refusals.js';
 import { getStateQuery, type TrajectoryView, type trajectoryWorkflow } from '../workflows/trajectory.js';

@@ -8,8 +8,9 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { signToken } from '../api/auth.js';
-import { createMetrics } from '../api/metrics.js';
-import { apiRoutes, scrub } from '../api/app.js';
+import { createMetrics } from '../runtime/metrics.js';
+import { apiRoutes } from '../api/app.js';
+import { scrub } from '../runtime/logger.js';
 import { openApiPath } from '../api/route.js';
 import { createWorker } from '../worker/worker.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
@@ -281,7 +282,7 @@ describe('API end to end', () => {
       (b) => b.count === 1,
     );
     expect(Inbox.safeParse(inbox).success).toBe(true);
-    expect(inbox.items[0]).toMatchObject({ id: 'x@0', trajectoryId: id, state: 'open', role: 'regisseur', links: { acknowledge: `/v1/trajectories/${id}/escalations/x%400/acknowledge` } });
+    expect(inbox.items[0]).toMatchObject({ id: 'x@0', trajectoryId: id, state: 'open', role: 'regisseur', links: { acknowledge: `/v1/trajectories/${id}/escalations/x@0/acknowledge` } });
     expect((await wethouder.get('/v1/escalations')).body.count).toBe(0);
     expectProblem(await wethouder.get('/v1/escalations?role=regisseur'), 403, 'forbidden');
     expectProblem(await wethouder.post(`/v1/trajectories/${id}/escalations/x@0/acknowledge`).send({}), 404, 'not-found');

@@ -1,6 +1,6 @@
 import { DEV_SECRET } from '../api/auth.js';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../worker/config.js';
+import { ConfigError, loadConfig } from '../runtime/config.js';
 import { looksLikeBsn } from '../api/schemas.js';
 
 describe('configuration', () => {

@@ -14,7 +14,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { validateDefinition } from '../definitions/validate.js';
 import type { Definition } from '../definitions/schema.js';
-import { startDevServer } from '../worker/dev-server.js';
+import { startDevServer } from '../runtime/dev-server.js';
 import { createWorker } from '../worker/worker.js';
 import { getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { freePort } from './helpers/process.js';

@@ -2,12 +2,12 @@
  * `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (production: one or more of these beside the API).
  * SIGINT/SIGTERM drain it: running tasks finish, then the process exits.
  */
-import { loadConfig, ConfigError, metricsAddress } from './config.js';
-import { connectClient, connectWorker } from './connection.js';
-import { createLogger, installTemporalRuntime } from './logger.js';
-import { ensureSearchAttributes } from './search-attributes.js';
+import { loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
+import { connectClient, connectWorker } from '../runtime/connection.js';
+import { createLogger, installTemporalRuntime } from '../runtime/logger.js';
+import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { activityDepsFrom, createWorker } from './worker.js';
-import { closeMetricsServer, createMetrics, serveMetrics } from '../api/metrics.js';
+import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -14,15 +14,15 @@
  * when set (default interface 127.0.0.1), not in the API.
  */
 import type { Server } from 'node:http';
-import { loadConfig, ConfigError, metricsAddress } from './config.js';
-import { connectClient, connectWorker } from './connection.js';
-import { describeExit, startDevServer, type RunningDevServer } from './dev-server.js';
-import { createLogger, installTemporalRuntime } from './logger.js';
-import { ensureSearchAttributes } from './search-attributes.js';
+import { DEV_SECRET, loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
+import { connectClient, connectWorker } from '../runtime/connection.js';
+import { describeExit, startDevServer, type RunningDevServer } from '../runtime/dev-server.js';
+import { createLogger, installTemporalRuntime, scrub } from '../runtime/logger.js';
+import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { activityDepsFrom, createWorker } from './worker.js';
-import { configuredAppOptions, createApp, scrub } from '../api/app.js';
-import { createAuthenticator, DEV_SECRET } from '../api/auth.js';
-import { closeMetricsServer, createMetrics, serveMetrics } from '../api/metrics.js';
+import { configuredAppOptions, createApp } from '../api/app.js';
+import { createAuthenticator } from '../api/auth.js';
+import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';
 import { closeServer, listen } from '../api/listen.js';
 
 /** How long stopping after a failure (the dev server or the worker died) may take before the process exits anyway. */

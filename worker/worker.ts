@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { loadDirectory } from '../activities/directory.js';
-import type { Config } from './config.js';
+import type { Config } from '../runtime/config.js';
 
 /** Path of the workflow entry point the worker bundles. */
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));

@@ -1,7 +1,7 @@
 /**
  * Operations: liveness and readiness (readiness checks the Temporal connection, within a deadline), the OpenAPI
  * document and its browsable page with the page's assets. All public: they carry no trajectory data. Metrics are not
- * served here but on their own port (`WAAKVLAM_METRICS_PORT`, see `api/metrics.ts`).
+ * served here but on their own port (`WAAKVLAM_METRICS_PORT`, see `runtime/metrics.ts`).
  */
 import { z } from 'zod';
 import { DOCS_ASSETS, DOCS_CSP, SWAGGER_UI_VERSION } from '../docs.js';

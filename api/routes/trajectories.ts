@@ -20,7 +20,7 @@ import {
 import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
 import { didYouMean } from '../../definitions/validate.js';
 import { reopenTrajectory, ReopenError } from '../../worker/reopen.js';
-import { REGISTERED_DEFINITION_LABEL } from '../metrics.js';
+import { REGISTERED_DEFINITION_LABEL } from '../../runtime/metrics.js';
 import { ProblemError } from '../problem.js';
 import { refusalProblem, type Refusal } from '../refusals.js';
 import { route, type RouteSpec } from '../route.js';

@@ -8,7 +8,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from 
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-binaries.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { WORKFLOWS_PATH } from '../../worker/worker.js';
-import { ensureSearchAttributes } from '../../worker/search-attributes.js';
+import { ensureSearchAttributes } from '../../runtime/search-attributes.js';
 
 let runtimeInstalled = false;
 /** Keeps the SDK's own logging to warnings, so test output stays readable. */

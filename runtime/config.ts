@@ -3,7 +3,12 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { DEV_SECRET } from '../api/auth.js';
+
+/**
+ * The local development key `npm start` uses when no key is configured. It is public (it is in this file and in the
+ * README): anyone can mint tokens with it, so it must never protect real data.
+ */
+export const DEV_SECRET = 'waakvlam-local-development-key-NOT-FOR-PRODUCTION';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const optionalText = z

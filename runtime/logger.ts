@@ -2,6 +2,11 @@
 import { pino, type Logger } from 'pino';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 
+/** Log text without case references: a trajectory id keeps its municipality, the case reference is dropped. */
+export function scrub(text: string): string {
+  return text.replace(/\b(GM\d{4})-[A-Za-z0-9._-]+/g, '$1-<case>');
+}
+
 export function createLogger(level: string, name = 'waakvlam'): Logger {
   return pino({ name, level, base: { service: name } });
 }
