@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import { ACTIVITY_NAMES } from '../activities/names.js';
-import { DefinitionCatalog } from '../definitions/catalog.js';
+import { DefinitionCatalog } from '../clients/catalog.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { pointer } from '../definitions/validate.js';
 import type { Config } from '../runtime/config.js';

@@ -4,7 +4,7 @@
  * under their status) both read it, so what a refusal means to a client is written once. The table is a mapped type
  * over the refusal types: a refusal type added to the engine or the catalog without a row here does not compile.
  */
-import type { CatalogErrorType } from '../definitions/catalog.js';
+import type { CatalogErrorType } from '../clients/catalog.js';
 import type { EngineRejection } from '../workflows/engine.js';
 import { PROBLEM_TYPES, ProblemError, type ProblemType } from './problem.js';
 

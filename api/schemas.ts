@@ -7,7 +7,7 @@
  * document cannot drift from what the API sends.
  */
 import { z } from 'zod';
-import type { CatalogEntry } from '../definitions/catalog.js';
+import type { CatalogEntry } from '../clients/catalog.js';
 import type { Problem as DefinitionProblem } from '../definitions/validate.js';
 import type { Decision } from '../workflows/engine.js';
 import type { ClosedStepView as WorkflowClosedStepView, TrajectoryView } from '../workflows/trajectory.js';

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import { isGrpcServiceError, ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { DefinitionCatalog } from '../definitions/catalog.js';
+import type { DefinitionCatalog } from '../clients/catalog.js';
 import type { Principal } from './auth.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { ProblemError } from './problem.js';

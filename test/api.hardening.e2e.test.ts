@@ -9,7 +9,7 @@ import { SignJWT } from 'jose';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { createWorker } from '../worker/worker.js';
-import { reopenTrajectory } from '../worker/reopen.js';
+import { reopenTrajectory } from '../clients/reopen.js';
 import { containsBsn, StartTrajectoryRequest } from '../api/schemas.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';

@@ -14,7 +14,7 @@ import {
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { ACTIVITY_NAMES } from '../activities/names.js';
-import { CatalogError, DefinitionCatalog } from '../definitions/catalog.js';
+import { CatalogError, DefinitionCatalog } from '../clients/catalog.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import type { Definition } from '../definitions/schema.js';
 import { validateDefinition } from '../definitions/validate.js';

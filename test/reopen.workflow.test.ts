@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { OPEN_STEPS, PHASE } from '../workflows/search-attributes.js';
 import { closeUpdate, getSnapshotQuery, getStateQuery, pauseUpdate, resumeUpdate, trajectoryWorkflow, type TrajectoryInput, type TrajectoryView } from '../workflows/trajectory.js';
-import { ReopenError, reopenTrajectory } from '../worker/reopen.js';
+import { ReopenError, reopenTrajectory } from '../clients/reopen.js';
 import { createWorker } from '../worker/worker.js';
 import { Driver, settle } from './helpers/driver.js';
 import { WebhookReceiver } from './helpers/receivers.js';

@@ -6,7 +6,7 @@
  *
  * Registration is an update whose validator refuses a version that exists with other content or is not newer, so a
  * refused registration never reaches history. The shipped definitions are not in here: the client side
- * (`definitions/catalog.ts`) merges them in and guards against colliding with them.
+ * (`clients/catalog.ts`) merges them in and guards against colliding with them.
  *
  * This module imports only `@temporalio/workflow` and types, so clients may import its definitions and helpers too.
  */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { CatalogError } from '../../definitions/catalog.js';
+import { CatalogError } from '../../clients/catalog.js';
 import type { Response } from 'express';
 import { MAX_FEEL_LENGTH, MAX_FEEL_TEXT, MAX_NODES_PER_DEFINITION } from '../../definitions/schema.js';
 import { MAX_PROBLEMS, type ValidationResult as Validation } from '../../definitions/validate.js';

@@ -19,7 +19,7 @@ import {
 } from '../../workflows/trajectory.js';
 import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
 import { didYouMean } from '../../definitions/validate.js';
-import { reopenTrajectory, ReopenError } from '../../worker/reopen.js';
+import { reopenTrajectory, ReopenError } from '../../clients/reopen.js';
 import { REGISTERED_DEFINITION_LABEL } from '../../runtime/metrics.js';
 import { ProblemError } from '../problem.js';
 import { refusalProblem, type Refusal } from '../refusals.js';

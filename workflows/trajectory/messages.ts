@@ -29,7 +29,7 @@ export interface TrajectoryInput {
   /** Set by continue-as-new: how many runs came before this one. */
   runs?: number;
   /**
-   * Re-open the closed trajectory in `state` at the start of this run (see `reopenTrajectory` in worker/reopen.ts):
+   * Re-open the closed trajectory in `state` at the start of this run (see `reopenTrajectory` in clients/reopen.ts):
    * into `phase` (default: the phase it was in when it closed), with who and why. Only with `state`; a run uses it
    * once, and continue-as-new does not carry it on.
    */
@@ -93,7 +93,7 @@ export const rescheduleUpdate = defineUpdate<TrajectoryView, [{ stepId: string; 
 
 /**
  * Update: re-open a trajectory that is closed but whose run has not ended yet (its last notifications are still
- * being delivered). A run that has ended is re-opened as a new run instead (`reopenTrajectory` in worker/reopen.ts).
+ * being delivered). A run that has ended is re-opened as a new run instead (`reopenTrajectory` in clients/reopen.ts).
  */
 export const reopenUpdate = defineUpdate<TrajectoryView, [{ phase?: string; reason: string; by: string }]>('reopen');
 

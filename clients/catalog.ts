@@ -21,8 +21,8 @@ import {
   sameDefinition,
   type RegisteredDefinition,
 } from '../workflows/definition-catalog.js';
-import type { DefinitionRegistry } from './registry.js';
-import type { Definition } from './schema.js';
+import type { DefinitionRegistry } from '../definitions/registry.js';
+import type { Definition } from '../definitions/schema.js';
 
 /** Why a registration was refused. */
 export type CatalogErrorType = 'VersionExists' | 'VersionNotNewer';
