@@ -3,6 +3,7 @@
  * event and kept across retries, a `source` URN, a reverse-DNS `type`, `subject` = the trajectory id, and no
  * personal data in any attribute or in `data` (ids, roles, organisations and the definition's own labels only).
  */
+import { publicId } from '../definitions/ids.js';
 import { Id } from '../definitions/schema.js';
 
 /** What the workflow hands to the notification activities; everything needed to build the same event every retry. */
@@ -50,15 +51,29 @@ function roleWithName(e: Record<string, unknown>, field: 'role' | 'organisation'
   return { [field]: id, ...(`${field}Name` in e ? { [`${field}Name`]: id !== null && typeof name === 'string' ? name : null } : {}) };
 }
 
+/** An escalation's `id` and `stepId` in the API's spelling (definitions/ids.ts), whichever spelling the event has. */
+function withPublicIds(e: Record<string, unknown>): Record<string, unknown> {
+  return {
+    ...(typeof e.id === 'string' ? { id: publicId(e.id) } : {}),
+    ...(typeof e.stepId === 'string' ? { stepId: publicId(e.stepId) } : {}),
+  };
+}
+
 /**
- * The event's data with its owner, roles and organisations kept to role ids (with the definition's labels of them).
- * The engine only sends ids of roles the definition knows; this guards the boundary for events a workflow scheduled
- * before owners were checked.
+ * The event's data with its owner, roles and organisations kept to role ids (with the definition's labels of them),
+ * and escalation ids in the API's spelling, so a receiver can use them in an API path. The engine only sends ids of
+ * roles the definition knows, spelled so; this guards the boundary for events a workflow scheduled before owners were
+ * checked, or before ids were spelled so.
  */
 function withRoleIds(data: Record<string, unknown>): Record<string, unknown> {
   const escalation = (e: unknown) =>
     typeof e === 'object' && e !== null
-      ? { ...e, ...roleWithName(e as Record<string, unknown>, 'role'), ...roleWithName(e as Record<string, unknown>, 'organisation') }
+      ? {
+          ...e,
+          ...withPublicIds(e as Record<string, unknown>),
+          ...roleWithName(e as Record<string, unknown>, 'role'),
+          ...roleWithName(e as Record<string, unknown>, 'organisation'),
+        }
       : e;
   return {
     ...data,

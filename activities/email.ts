@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
+import { publicId } from '../definitions/ids.js';
 import { roleIdOrNull, type NotificationEnvelope } from './cloudevents.js';
 
 /** SMTP settings. */
@@ -44,8 +45,11 @@ const dateNl = (iso: string) =>
 
 /** An escalation as the engine describes it in a notification (`describe` and `describeRaised` in workflows/engine/escalation.ts). */
 interface EscalationData {
+  /** In the API's spelling (definitions/ids.ts); a multi-instance element's `<node>:*<n>@<level>`. */
   id: string;
   stepId: string | null;
+  /** A multi-instance element's opaque ordinal (its step id, which carries data, is left out). */
+  element?: number;
   stepName: string;
   level: number;
   /** Role id of who hears the level, and the definition's label of it. */
@@ -71,6 +75,15 @@ function roleName(id: unknown, name: unknown): string {
   const role = roleIdOrNull(id);
   if (role === null) return 'onbekend (zie het zaaksysteem)';
   return typeof name === 'string' && name.trim() ? name.replace(/\s+/g, ' ').trim() : role;
+}
+
+/**
+ * After the step's label: its id in the API's spelling (an event scheduled before that spelling is translated here),
+ * or for a multi-instance element its opaque ordinal.
+ */
+function stepRef(e: EscalationData): string {
+  if (e.stepId) return ` (${publicId(e.stepId)})`;
+  return typeof e.element === 'number' ? ` (onderdeel ${e.element})` : '';
 }
 
 const days = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
@@ -101,12 +114,12 @@ export function renderEmail(envelope: NotificationEnvelope): { subject: string; 
         `Een stap in traject ${envelope.trajectoryId} staat stil en is bij u gemeld (${level}).`,
         '',
         `Traject:        ${envelope.trajectoryId}`,
-        `Stap:           ${e.stepName}${e.stepId ? ` (${e.stepId})` : ''}`,
+        `Stap:           ${e.stepName}${stepRef(e)}`,
         // The definition's name of the owner's role (the engine sends role ids only; an older event could hold other text).
         `Eigenaar:       ${owner}`,
         `Deadline:       ${dateNl(e.dueAt)}`,
         ...stalled,
-        `Escalatie:      ${e.id}`,
+        `Escalatie:      ${publicId(e.id)}`,
         '',
         `Gevraagd: ${what}`,
         footer,
@@ -123,8 +136,8 @@ export function renderEmail(envelope: NotificationEnvelope): { subject: string; 
         `De escalatie waarover u eerder bericht kreeg, is opgelost: ${RESOLUTIONS.get(String(envelope.data.resolution)) ?? String(envelope.data.resolution)}.`,
         '',
         `Traject:        ${envelope.trajectoryId}`,
-        `Stap:           ${list[0]?.stepName}${list[0]?.stepId ? ` (${list[0].stepId})` : ''}`,
-        `Escalaties:     ${list.map((e) => e.id).join(', ')}`,
+        `Stap:           ${list[0]?.stepName}${list[0] ? stepRef(list[0]) : ''}`,
+        `Escalaties:     ${list.map((e) => publicId(e.id)).join(', ')}`,
         '',
         'U hoeft niets meer te doen.',
         footer,

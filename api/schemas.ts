@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import type { CatalogEntry } from '../clients/catalog.js';
+import { publicId, publicIdOrNull } from '../definitions/ids.js';
 import type { Problem as DefinitionProblem } from '../definitions/validate.js';
 import type { Decision } from '../workflows/engine.js';
 import type { ClosedStepView as WorkflowClosedStepView, TrajectoryView } from '../workflows/trajectory.js';
@@ -80,13 +81,16 @@ export const CaseRef = z
 
 export const DefinitionId = z.string().regex(/^[a-z][a-z0-9-]{0,62}$/, 'must be a lower-case definition id such as gezinstraject');
 
-/** A step id: a node id, optionally `/key` (multi-instance) and `#n` (repeat). */
+/**
+ * A step id as the API spells it (definitions/ids.ts): a node id, optionally `:key` (multi-instance) and `~n`
+ * (repeat), safe in a path as it is. The engine's spelling (`/key`, `#n`) is accepted too, percent-encoded in a path.
+ */
 export const StepId = z
   .string()
-  .regex(/^[a-z][a-z0-9-]*(?:\/[A-Za-z0-9._-]+)?(?:#\d+)?$/, 'is not a step id')
+  .regex(/^[a-z][a-z0-9-]*(?:[/:][A-Za-z0-9._-]+)?(?:[#~]\d+)?$/, 'is not a step id')
   .meta({
     description:
-      'An open step of the trajectory: its node id, `/<key>` after it for an element of a multi-instance (`goals/doel-fin-7731`), `#<n>` for the n-th time a node opens (`checkin#2`). Percent-encode `/` and `#` in a path.',
+      'An open step of the trajectory: its node id, `:<key>` after it for an element of a multi-instance (`goals:doel-fin-7731`), `~<n>` for the n-th time a node opens (`checkin~2`); safe in a path as it is. The older spelling with `/` and `#` (`goals/doel-fin-7731`, `checkin#2`) is accepted too, percent-encoded in a path (`goals%2Fdoel-fin-7731`, `checkin%232`).',
     examples: ['assign-director'],
   });
 
@@ -100,13 +104,13 @@ export function trajectoryId(municipality: string, caseRef: string): string {
   return `${municipality}-${caseRef}`;
 }
 
-/** An escalation id: `<step id>@<level>` or `contact@<level>#<n>`, optionally `#n`. */
+/** An escalation id as the API spells it: `<step id>@<level>` or `contact@<level>~<n>`, optionally `~n`; or in the engine's spelling. */
 export const EscalationId = z
   .string()
-  .regex(/^[A-Za-z0-9._/#-]+@\d+(?:#\d+)?$/, 'is not an escalation id')
+  .regex(/^[A-Za-z0-9._/:#~-]+@\d+(?:[#~]\d+)?$/, 'is not an escalation id')
   .meta({
     description:
-      "An escalation of the trajectory: `<step id>@<level>` for a step's, `contact@<level>#<n>` for the n-th stall of the contact with the family; `#<n>` after it when the same level was raised again. Percent-encode `/`, `#` and `@` in a path.",
+      "An escalation of the trajectory: `<step id>@<level>` for a step's (`checkin~2@1`, `goals:doel-fin-7731@0`), `contact@<level>~<n>` for the n-th stall of the contact with the family; `~<n>` after it when the same level was raised again. Safe in a path as it is (`@` needs no encoding). The older spelling with `/` and `#` is accepted too, percent-encoded in a path.",
     examples: ['assign-director@1'],
   });
 
@@ -337,7 +341,7 @@ const Reschedules = z
 /** What open and closed steps share: the step and its deadline. */
 const StepFields = {
   id: StepId.meta({
-    description: 'The step id: its node id, `/<key>` after it for an element of a multi-instance, `#<n>` for the n-th time the node opens.',
+    description: 'The step id: its node id, `:<key>` after it for an element of a multi-instance, `~<n>` for the n-th time the node opens; safe in a path as it is.',
     examples: ['assign-director'],
   }),
   nodeId: z.string().meta({ description: "The node of the definition it was opened for.", examples: ['assign-director'] }),
@@ -404,11 +408,11 @@ export const DecisionView = z.discriminatedUnion('type', [
 
 export const EscalationView = z.strictObject({
   id: EscalationId.meta({
-    description: "The escalation's id: `<step id>@<level>`, or `contact@<level>#<n>` for the contact watch's n-th stall; `#<n>` after it when the same level was raised again.",
+    description: "The escalation's id: `<step id>@<level>`, or `contact@<level>~<n>` for the contact watch's n-th stall; `~<n>` after it when the same level was raised again. Safe in a path as it is.",
     examples: ['assign-director@1'],
   }),
   kind: z.enum(['step', 'contact']).meta({ description: '`step`: a step is past its due date; `contact`: no contact with the family for too long (the contact watch).', examples: ['step'] }),
-  stepId: z.string().nullable().meta({ description: 'The stalled step; null for the contact watch.', examples: ['assign-director'] }),
+  stepId: z.string().nullable().meta({ description: 'The stalled step (its id as in `openSteps`); null for the contact watch.', examples: ['assign-director'] }),
   nodeId: z.string().nullable().meta({ description: "The definition's node of the stalled step; null for the contact watch.", examples: ['assign-director'] }),
   instance: z.boolean().meta({ description: 'True when the step is an element of a multi-instance (its id then carries data of the trajectory).', examples: [true] }).optional(),
   stepName: z.string().meta({ description: "The stalled step's label (or the contact watch's).", examples: ['Regisseur toewijzen'] }),
@@ -566,8 +570,8 @@ export const InboxItem = EscalationView.extend({
   links: z
     .strictObject({
       trajectory: Link('The trajectory.', '/v1/trajectories/GM0363-ZAAK-2026-0042'),
-      acknowledge: Link('Acknowledge it (POST).', '/v1/trajectories/GM0363-ZAAK-2026-0042/escalations/assign-director%401/acknowledge'),
-      decide: Link('Decide on it (POST).', '/v1/trajectories/GM0363-ZAAK-2026-0042/escalations/assign-director%401/decisions'),
+      acknowledge: Link('Acknowledge it (POST).', '/v1/trajectories/GM0363-ZAAK-2026-0042/escalations/assign-director@1/acknowledge'),
+      decide: Link('Decide on it (POST).', '/v1/trajectories/GM0363-ZAAK-2026-0042/escalations/assign-director@1/decisions'),
     })
     .meta({ description: 'Links to act on it.' }),
 });
@@ -625,10 +629,16 @@ export type EscalationBody = Omit<ViewEscalation, 'decisions'> & { decisions: De
 
 /**
  * The view's escalation with its decisions typed: the workflow's view (workflows/trajectory/view.ts) types them as plain
- * records, though it writes the engine's decisions with ISO times, which {@link DecisionBody} is derived from.
+ * records, though it writes the engine's decisions with ISO times, which {@link DecisionBody} is derived from. Its ids
+ * in the API's spelling ({@link publicId}).
  */
 export function escalationBody(e: ViewEscalation): EscalationBody {
-  return e as EscalationBody;
+  return { ...(e as EscalationBody), id: publicId(e.id), stepId: publicIdOrNull(e.stepId) };
+}
+
+/** A step (open or closed) of the workflow's view with its id in the API's spelling ({@link publicId}). */
+export function stepBody<S extends { id: string }>(s: S): S {
+  return { ...s, id: publicId(s.id) };
 }
 
 export type _DecisionView = Checked<SameShape<z.output<typeof DecisionView>, DecisionBody>>;

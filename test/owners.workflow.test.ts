@@ -185,9 +185,10 @@ describe('the notification activities', () => {
       data: { escalation, owner: PRIVATE.owner, phase: 'uitvoering' },
     };
     const event = toCloudEvent(old);
-    expect(event.data).toEqual({ escalation: { ...escalation, role: null, organisation: null }, owner: null, phase: 'uitvoering' });
+    // Its id in the API's spelling too (definitions/ids.ts).
+    expect(event.data).toEqual({ escalation: { ...escalation, id: 'goals:*@0', role: null, organisation: null }, owner: null, phase: 'uitvoering' });
     const resolved = toCloudEvent({ ...old, type: 'escalation.resolved', data: { escalations: [escalation], resolution: 'step-completed' } });
-    expect(resolved.data.escalations).toEqual([{ ...escalation, role: null, organisation: null }]);
+    expect(resolved.data.escalations).toEqual([{ ...escalation, id: 'goals:*@0', role: null, organisation: null }]);
     const message = renderEmail(old)!;
     expect(message.text).toMatch(/Eigenaar:\s+onbekend/);
     expect(leaks(JSON.stringify(event) + JSON.stringify(resolved) + message.subject + message.text)).toBe(false);

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { CalendarOptions } from '../../definitions/calendar.js';
+import { engineId } from '../../definitions/ids.js';
 import { overdue } from '../../workflows/engine.js';
 import { acknowledgeEscalationUpdate, decideEscalationUpdate, getStateQuery, type TrajectoryView } from '../../workflows/trajectory.js';
 import { ESCALATION_LEVEL, MUNICIPALITY } from '../../workflows/search-attributes.js';
@@ -35,9 +36,11 @@ function stateOf(e: Escalation): 'open' | 'acknowledged' | 'decided' {
  * {@link overdue}, as the escalation's e-mail and webhook give it for the instant the level fell due), and links.
  */
 export function inboxItem(trajectoryId: string, e: Escalation, calendar: CalendarOptions, now = Date.now()) {
-  const base = `/v1/trajectories/${trajectoryId}/escalations/${encodeURIComponent(e.id)}`;
+  const body = escalationBody(e);
+  // The API's spelling of the id is safe in a path as it is (definitions/ids.ts).
+  const base = `/v1/trajectories/${trajectoryId}/escalations/${body.id}`;
   return {
-    ...escalationBody(e),
+    ...body,
     trajectoryId,
     state: stateOf(e),
     ...overdue(Date.parse(e.dueAt), now, calendar),
@@ -80,13 +83,15 @@ export function escalationRoutes(s: Services): RouteSpec[] {
    * is a 404: a manager does not learn of escalations that are not theirs). Answers with that escalation only: a
    * manager does not read the trajectory's state.
    */
-  const onEscalation = async (principal: Principal, trajectory: string, escalationId: string, run: () => Promise<TrajectoryView>) => {
+  const onEscalation = async (principal: Principal, trajectory: string, requested: string, run: (escalationId: string) => Promise<TrajectoryView>) => {
     const id = ownTrajectory(principal, trajectory);
+    // Either spelling (definitions/ids.ts): the engine's ids are what its state and updates know.
+    const escalationId = engineId(requested);
     try {
       const state = await trajectoryState(client, id); // a closed run from its result: no worker replays it
       const escalation = state.escalations.find((e) => e.id === escalationId);
-      if (!escalation || !answers(principal, escalation.role)) throw new ProblemError('not-found', `escalation "${escalationId}" does not exist`);
-      const after = await run();
+      if (!escalation || !answers(principal, escalation.role)) throw new ProblemError('not-found', `escalation "${requested}" does not exist`);
+      const after = await run(escalationId);
       return inboxItem(id, after.escalations.find((e) => e.id === escalationId)!, await calendars(principal.municipality)(after));
     } catch (err) {
       if (err instanceof ProblemError) throw err;
@@ -159,8 +164,8 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The escalation, acknowledged.', schema: InboxItem } },
       handler: async ({ principal, params, res }) => {
         res.json(
-          await onEscalation(principal, params.id, params.escalationId, () =>
-            client.workflow.getHandle(params.id).executeUpdate(acknowledgeEscalationUpdate, { args: [{ escalationId: params.escalationId, acknowledgedBy: principal.subject }] }),
+          await onEscalation(principal, params.id, params.escalationId, (escalationId) =>
+            client.workflow.getHandle(params.id).executeUpdate(acknowledgeEscalationUpdate, { args: [{ escalationId, acknowledgedBy: principal.subject }] }),
           ),
         );
       },
@@ -182,8 +187,8 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       handler: async ({ principal, params, body, res }) => {
         const decision = { ...body, decidedBy: principal.subject };
         res.json(
-          await onEscalation(principal, params.id, params.escalationId, () =>
-            client.workflow.getHandle(params.id).executeUpdate(decideEscalationUpdate, { args: [{ escalationId: params.escalationId, decision }] }),
+          await onEscalation(principal, params.id, params.escalationId, (escalationId) =>
+            client.workflow.getHandle(params.id).executeUpdate(decideEscalationUpdate, { args: [{ escalationId, decision }] }),
           ),
         );
       },

@@ -18,6 +18,7 @@ import {
   type TrajectoryView,
 } from '../../workflows/trajectory.js';
 import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
+import { engineId } from '../../definitions/ids.js';
 import { didYouMean } from '../../definitions/validate.js';
 import { reopenTrajectory, ReopenError } from '../../clients/reopen.js';
 import { REGISTERED_DEFINITION_LABEL } from '../../runtime/metrics.js';
@@ -44,6 +45,7 @@ import {
   TrajectoryList,
   TrajectoryState,
   escalationBody,
+  stepBody,
   trajectoryId,
 } from '../schemas.js';
 
@@ -56,11 +58,14 @@ const CLOCK_KEEPERS = ['case-system', 'operator'] as const;
 /** What the engine refuses on a step of a trajectory (the step is looked up first: closed, then not open). */
 const ON_STEP: readonly Refusal[] = ['TrajectoryClosed', 'StepNotOpen'];
 
-/** The state as the API shows it: the query's view plus its id and how long each step has been open, as of now. */
+/**
+ * The state as the API shows it: the query's view plus its id and how long each step has been open, as of now, with
+ * step and escalation ids in the API's spelling (definitions/ids.ts; requests are translated back with `engineId`).
+ */
 function present(id: string, state: TrajectoryView) {
   const now = Date.now();
-  const openSteps = state.openSteps.map((s) => ({ ...s, openForSeconds: Math.max(0, Math.round((now - Date.parse(s.openedAt)) / 1000)) }));
-  return { id, ...state, openSteps, escalations: state.escalations.map(escalationBody) };
+  const openSteps = state.openSteps.map((s) => ({ ...stepBody(s), openForSeconds: Math.max(0, Math.round((now - Date.parse(s.openedAt)) / 1000)) }));
+  return { id, ...state, openSteps, completedSteps: state.completedSteps.map(stepBody), escalations: state.escalations.map(escalationBody) };
 }
 // The document's schema of the state is what `present` builds from the workflow's view, field for field.
 export type _TrajectoryState = Checked<SameShape<z.output<typeof TrajectoryState>, ReturnType<typeof present>>>;
@@ -268,8 +273,8 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The closed step.', schema: ClosedStepView } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        const args = { stepId: params.stepId, completedBy: principal.subject, ...(body.output ? { output: body.output } : {}) };
-        res.json(closedStepView(await call(id, (h) => h.executeUpdate(completeStepUpdate, { args: [args] }))));
+        const args = { stepId: engineId(params.stepId), completedBy: principal.subject, ...(body.output ? { output: body.output } : {}) };
+        res.json(stepBody(closedStepView(await call(id, (h) => h.executeUpdate(completeStepUpdate, { args: [args] })))));
       },
     }),
 
@@ -316,7 +321,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        res.json(present(id, await call(id, (h) => h.executeUpdate(pauseUpdate, { args: [{ ...body, by: principal.subject }] }))));
+        res.json(present(id, await call(id, (h) => h.executeUpdate(pauseUpdate, { args: [{ ...body, ...(body.stepId !== undefined ? { stepId: engineId(body.stepId) } : {}), by: principal.subject }] }))));
       },
     }),
 
@@ -334,7 +339,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        res.json(present(id, await call(id, (h) => h.executeUpdate(resumeUpdate, { args: [{ ...body, by: principal.subject }] }))));
+        res.json(present(id, await call(id, (h) => h.executeUpdate(resumeUpdate, { args: [{ ...body, ...(body.stepId !== undefined ? { stepId: engineId(body.stepId) } : {}), by: principal.subject }] }))));
       },
     }),
 
@@ -352,7 +357,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       responses: { 200: { description: 'The new state.', schema: TrajectoryState } },
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
-        const args = { stepId: params.stepId, dueAt: body.dueAt, reason: body.reason, by: principal.subject };
+        const args = { stepId: engineId(params.stepId), dueAt: body.dueAt, reason: body.reason, by: principal.subject };
         res.json(present(id, await call(id, (h) => h.executeUpdate(rescheduleUpdate, { args: [args] }))));
       },
     }),

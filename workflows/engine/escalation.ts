@@ -5,6 +5,7 @@
  */
 import { toAmsterdamLocal, workingDaysBetween, type CalendarOptions } from '../../definitions/calendar.js';
 import { addDuration } from '../../definitions/durations.js';
+import { publicId, publicIdOrNull } from '../../definitions/ids.js';
 import type { Core } from './core.js';
 import { setDeadline } from './clocks.js';
 import { climbDue, startLadder, type Climber } from './ladder.js';
@@ -137,13 +138,20 @@ export function describeRaised(core: Core, record: EscalationRecord, ladder: Lad
   };
 }
 
-/** An escalation as notifications carry it: ids, roles and the definition's labels, nothing from the data. */
+/**
+ * An escalation as notifications carry it: ids (in the API's spelling, definitions/ids.ts, so a receiver can use
+ * them in an API path), roles and the definition's labels, nothing from the data.
+ */
 function describe(core: Core, e: EscalationRecord): Record<string, unknown> {
+  // A multi-instance element's id carries a key from the family plan: the key becomes `*<n>`, the element's opaque
+  // ordinal (`goals:*2@1`, also given as `element`), and the step id is left out.
+  const element = e.instance && e.stepId !== null && e.nodeId !== null ? instanceOrdinal(core, e.nodeId, e.stepId) : undefined;
+  const key = e.stepId?.replace(/#\d+$/, '') ?? '';
   return {
-    // A multi-instance element's id carries a key from the family plan: send the node and the level instead.
-    id: e.instance ? `${e.nodeId}/*@${e.level}` : e.id,
+    id: e.instance ? publicId(`${e.nodeId}/*${element ?? ''}${key && e.id.startsWith(key) ? e.id.slice(key.length) : `@${e.level}`}`) : publicId(e.id),
     kind: e.kind,
-    stepId: e.instance ? null : e.stepId,
+    stepId: e.instance ? null : publicIdOrNull(e.stepId),
+    ...(element !== undefined ? { element } : {}),
     node: e.nodeId,
     stepName: e.stepName,
     level: e.level,
@@ -154,6 +162,18 @@ function describe(core: Core, e: EscalationRecord): Record<string, unknown> {
     dueAt: new Date(e.dueAt).toISOString(),
     raisedAt: new Date(e.raisedAt).toISOString(),
   };
+}
+
+/**
+ * A multi-instance element's opaque reference: its position (1-based) among the elements its node has opened, in the
+ * order they first opened. `state.opened` keeps that order (a JSON object's insertion order, kept by continue-as-new
+ * and re-opening) and never loses a key, so the number is fixed when the element first opens and is the same in every
+ * notification of it, on every retry, and when the element opens again; it says nothing of the element's data.
+ */
+function instanceOrdinal(core: Core, nodeId: string, stepId: string): number | undefined {
+  const base = stepId.replace(/#\d+$/, '');
+  const position = Object.keys(core.state.opened).filter((k) => k.startsWith(`${nodeId}/`)).indexOf(base);
+  return position < 0 ? undefined : position + 1;
 }
 
 /** `{ role, roleName }` (or `organisation`…): a role id of the definition and its label, never other text. */

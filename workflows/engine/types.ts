@@ -7,7 +7,10 @@
 
 /** An open step: a user task waiting for its owner. Times are epoch milliseconds. */
 export interface OpenStep {
-  /** Step id: the node id, `node#k` for the k-th time a node opens, `node/key` for a multi-instance element. */
+  /**
+   * Step id: the node id, `node#k` for the k-th time a node opens, `node/key` for a multi-instance element. The API and
+   * notifications spell it with `~` and `:` (definitions/ids.ts); the engine keeps this spelling (states, histories).
+   */
   id: string;
   nodeId: string;
   name: string;
