@@ -6,11 +6,13 @@ WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
 # --ignore-scripts: the postinstall provisions local Temporal binaries, which this image does not need.
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY definitions ./definitions
 COPY workflows ./workflows
 COPY activities ./activities
+COPY clients ./clients
+COPY runtime ./runtime
 COPY worker ./worker
 COPY api ./api
-COPY definitions ./definitions
 COPY scripts ./scripts
 COPY tsconfig.json ./
 USER node

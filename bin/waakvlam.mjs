@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../definitions/cli.ts');
+await import('../entrypoints/cli.ts');

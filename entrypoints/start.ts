@@ -19,7 +19,7 @@ import { connectClient, connectWorker } from '../runtime/connection.js';
 import { describeExit, startDevServer, type RunningDevServer } from '../runtime/dev-server.js';
 import { createLogger, installTemporalRuntime, scrub } from '../runtime/logger.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
-import { activityDepsFrom, createWorker } from './worker.js';
+import { activityDepsFrom, createWorker } from '../worker/worker.js';
 import { configuredAppOptions, createApp } from '../api/app.js';
 import { createAuthenticator } from '../api/auth.js';
 import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';

@@ -3,7 +3,7 @@
  * path. Exit code 0 when all are valid, 1 when any problem was found, 2 on a usage error.
  */
 import { ACTIVITY_NAMES } from '../activities/names.js';
-import { formatProblems, loadDefinitionFile } from './load.js';
+import { formatProblems, loadDefinitionFile } from '../definitions/load.js';
 
 const USAGE = 'usage: waakvlam validate FILE [FILE…]';
 
