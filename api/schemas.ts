@@ -107,10 +107,10 @@ export function trajectoryId(municipality: string, caseRef: string): string {
 /** An escalation id as the API spells it: `<step id>@<level>` or `contact@<level>~<n>`, optionally `~n`; or in the engine's spelling. */
 export const EscalationId = z
   .string()
-  .regex(/^[A-Za-z0-9._/:#~-]+@\d+(?:[#~]\d+)?$/, 'is not an escalation id')
+  .regex(/^[A-Za-z0-9._/:#~*-]+@\d+(?:[#~]\d+)?$/, 'is not an escalation id')
   .meta({
     description:
-      "An escalation of the trajectory: `<step id>@<level>` for a step's (`checkin~2@1`, `goals:doel-fin-7731@0`), `contact@<level>~<n>` for the n-th stall of the contact with the family; `~<n>` after it when the same level was raised again. Safe in a path as it is (`@` needs no encoding). The older spelling with `/` and `#` is accepted too, percent-encoded in a path.",
+      "An escalation of the trajectory: `<step id>@<level>` for a step's (`checkin~2@1`, `goals:doel-fin-7731@0`), `contact@<level>~<n>` for the n-th stall of the contact with the family; `~<n>` after it when the same level was raised again. Safe in a path as it is (`@` needs no encoding). The older spelling with `/` and `#` is accepted too, percent-encoded in a path; and for an element of a multi-instance the reference its notifications carry, `<node>:*<element>@<level>` (`goals:*2@1`).",
     examples: ['assign-director@1'],
   });
 
@@ -415,6 +415,7 @@ export const EscalationView = z.strictObject({
   stepId: z.string().nullable().meta({ description: 'The stalled step (its id as in `openSteps`); null for the contact watch.', examples: ['assign-director'] }),
   nodeId: z.string().nullable().meta({ description: "The definition's node of the stalled step; null for the contact watch.", examples: ['assign-director'] }),
   instance: z.boolean().meta({ description: 'True when the step is an element of a multi-instance (its id then carries data of the trajectory).', examples: [true] }).optional(),
+  element: Count("A multi-instance element's opaque ordinal (the order in which its node first opened the elements), fixed for the trajectory's life: its notifications name the escalation `<node>:*<element>@<level>` instead of the id, which carries data.", 2).optional(),
   stepName: z.string().meta({ description: "The stalled step's label (or the contact watch's).", examples: ['Regisseur toewijzen'] }),
   level: Count('The ladder level (0: the owner is reminded; then up the ladder).', 1),
   role: Role('Who hears this level: the ladder\'s role, `owner` resolved to the step\'s owner'),

@@ -89,9 +89,9 @@ describe('step and escalation ids in the API', () => {
     const raised = await until(state, (s) => s.escalations?.length === 2);
     expect(TrajectoryState.safeParse(raised).success).toBe(true);
     expect(raised.openSteps.map((s: { id: string }) => s.id)).toEqual(['goals:doel-fin-7731', 'goals:doel-woon-12']);
-    expect(raised.escalations.map((e: { id: string; stepId: string }) => [e.id, e.stepId])).toEqual([
-      ['goals:doel-fin-7731@0', 'goals:doel-fin-7731'],
-      ['goals:doel-woon-12@0', 'goals:doel-woon-12'],
+    expect(raised.escalations.map((e: { id: string; stepId: string; element: number }) => [e.id, e.stepId, e.element])).toEqual([
+      ['goals:doel-fin-7731@0', 'goals:doel-fin-7731', 1],
+      ['goals:doel-woon-12@0', 'goals:doel-woon-12', 2],
     ]);
 
     // The inbox: the same ids, and links that need no encoding.
@@ -111,6 +111,11 @@ describe('step and escalation ids in the API', () => {
     const old = await manager.post(`/v1/trajectories/${id}/escalations/${encodeURIComponent('goals/doel-woon-12@0')}/acknowledge`).send({});
     expect(old.status, JSON.stringify(old.body)).toBe(200);
     expect(old.body).toMatchObject({ id: 'goals:doel-woon-12@0', state: 'acknowledged' });
+    // A receiver of the webhook knows an element's escalation by its reference (`goals:*2@0`), not its id: it is taken too.
+    const byRef = await manager.post(`/v1/trajectories/${id}/escalations/goals:*2@0/decisions`).send({ type: 'instruction', text: 'Bel de corporatie.', reason: 'staat stil' });
+    expect(byRef.status, JSON.stringify(byRef.body)).toBe(200);
+    expect(byRef.body).toMatchObject({ id: 'goals:doel-woon-12@0', element: 2, state: 'decided' });
+    expect((await manager.post(`/v1/trajectories/${id}/escalations/goals:*3@0/acknowledge`).send({})).status).toBe(404);
 
     // Complete a step unencoded, and one in the old spelling, percent-encoded: both answer in the API's spelling.
     expect((await cs.post(`/v1/trajectories/${id}/steps/goals:doel-fin-7731/complete`).send({}).expect(200)).body.id).toBe('goals:doel-fin-7731');

@@ -149,7 +149,7 @@ describe('escalation ladder', () => {
     const e = started();
     e.takeNotifications();
     runUntil(e, T0 + 14 * DAY);
-    expect(raised(e)).toContain('contact@0#1');
+    expect(raised(e)).toContain('contact@0~1'); // notifications spell ids as the API does (definitions/ids.ts)
     e.reportEvent('family-contact', null, 'zaaksysteem', T0 + 15 * DAY);
     const resolved = e.takeNotifications().find((n) => n.type === 'escalation.resolved');
     expect(resolved?.data.resolution).toBe('contact-recorded');

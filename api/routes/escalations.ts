@@ -50,6 +50,17 @@ export function inboxItem(trajectoryId: string, e: Escalation, calendar: Calenda
 // The document's schema of an inbox item is what `inboxItem` builds from the workflow's view, field for field.
 export type _InboxItem = Checked<SameShape<z.output<typeof InboxItem>, ReturnType<typeof inboxItem>>>;
 
+/**
+ * A multi-instance element's escalation by the reference its notifications carry instead of its id (which carries
+ * data): `<node>:*<element>` and the rest of the id after the step's key (`goals:*2@1`, `goals:*2~2@0~2`).
+ */
+function byElement(escalations: Escalation[], requested: string): Escalation | undefined {
+  const match = /^([a-z][a-z0-9-]*)[:/]\*(\d+)([#~@].*)$/.exec(requested);
+  if (!match) return undefined;
+  const [, node, element, rest] = match;
+  return escalations.find((e) => e.nodeId === node && e.element === Number(element) && e.stepId !== null && e.id === `${e.stepId.replace(/#\d+$/, '')}${engineId(rest!)}`);
+}
+
 /** What the engine refuses on an escalation (looked up first: the trajectory closed, no such escalation, resolved). */
 const ON_ESCALATION: readonly Refusal[] = ['TrajectoryClosed', 'EscalationNotFound', 'EscalationResolved'];
 
@@ -85,14 +96,13 @@ export function escalationRoutes(s: Services): RouteSpec[] {
    */
   const onEscalation = async (principal: Principal, trajectory: string, requested: string, run: (escalationId: string) => Promise<TrajectoryView>) => {
     const id = ownTrajectory(principal, trajectory);
-    // Either spelling (definitions/ids.ts): the engine's ids are what its state and updates know.
-    const escalationId = engineId(requested);
     try {
       const state = await trajectoryState(client, id); // a closed run from its result: no worker replays it
-      const escalation = state.escalations.find((e) => e.id === escalationId);
+      // Either spelling (definitions/ids.ts): the engine's ids are what its state and updates know.
+      const escalation = state.escalations.find((e) => e.id === engineId(requested)) ?? byElement(state.escalations, requested);
       if (!escalation || !answers(principal, escalation.role)) throw new ProblemError('not-found', `escalation "${requested}" does not exist`);
-      const after = await run(escalationId);
-      return inboxItem(id, after.escalations.find((e) => e.id === escalationId)!, await calendars(principal.municipality)(after));
+      const after = await run(escalation.id);
+      return inboxItem(id, after.escalations.find((e) => e.id === escalation.id)!, await calendars(principal.municipality)(after));
     } catch (err) {
       if (err instanceof ProblemError) throw err;
       return translateTemporalError(client, err, id);

@@ -145,7 +145,7 @@ export function describeRaised(core: Core, record: EscalationRecord, ladder: Lad
 function describe(core: Core, e: EscalationRecord): Record<string, unknown> {
   // A multi-instance element's id carries a key from the family plan: the key becomes `*<n>`, the element's opaque
   // ordinal (`goals:*2@1`, also given as `element`), and the step id is left out.
-  const element = e.instance && e.stepId !== null && e.nodeId !== null ? instanceOrdinal(core, e.nodeId, e.stepId) : undefined;
+  const element = elementOf(core.state, e);
   const key = e.stepId?.replace(/#\d+$/, '') ?? '';
   return {
     id: e.instance ? publicId(`${e.nodeId}/*${element ?? ''}${key && e.id.startsWith(key) ? e.id.slice(key.length) : `@${e.level}`}`) : publicId(e.id),
@@ -170,9 +170,10 @@ function describe(core: Core, e: EscalationRecord): Record<string, unknown> {
  * and re-opening) and never loses a key, so the number is fixed when the element first opens and is the same in every
  * notification of it, on every retry, and when the element opens again; it says nothing of the element's data.
  */
-function instanceOrdinal(core: Core, nodeId: string, stepId: string): number | undefined {
-  const base = stepId.replace(/#\d+$/, '');
-  const position = Object.keys(core.state.opened).filter((k) => k.startsWith(`${nodeId}/`)).indexOf(base);
+export function elementOf(state: Pick<EngineState, 'opened'>, e: Pick<EscalationRecord, 'instance' | 'nodeId' | 'stepId'>): number | undefined {
+  if (!e.instance || e.nodeId === null || e.stepId === null) return undefined;
+  const base = e.stepId.replace(/#\d+$/, '');
+  const position = Object.keys(state.opened).filter((k) => k.startsWith(`${e.nodeId}/`)).indexOf(base);
   return position < 0 ? undefined : position + 1;
 }
 

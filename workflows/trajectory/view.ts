@@ -5,7 +5,7 @@
  */
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import type { ClosedStep, EscalationRecord, EventRecord, Incident, OpenStep, PhaseEntry, Reopening, TrajectoryEngine } from '../engine.js';
+import { elementOf, type ClosedStep, type EscalationRecord, type EventRecord, type Incident, type OpenStep, type PhaseEntry, type Reopening, type TrajectoryEngine } from '../engine.js';
 import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../search-attributes.js';
 import type { TrajectoryInput } from './messages.js';
 
@@ -51,6 +51,8 @@ export interface TrajectoryView {
       acknowledgedAt?: string;
       resolvedAt?: string;
       decisions: Array<Record<string, unknown>>;
+      /** A multi-instance element's opaque ordinal, as its notifications carry it (`goals:*2@1`). */
+      element?: number;
     }
   >;
   /** Set while the whole trajectory is paused (opschorting). */
@@ -129,6 +131,7 @@ export function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: num
     ...(deadline !== undefined ? { nextDeadline: iso(deadline) } : {}),
     escalations: s.escalations.map(({ dueAt, raisedAt, acknowledgedAt, resolvedAt, decisions, ...e }) => ({
       ...e,
+      ...(elementOf(s, e) !== undefined ? { element: elementOf(s, e) } : {}),
       dueAt: iso(dueAt),
       raisedAt: iso(raisedAt),
       ...(acknowledgedAt !== undefined ? { acknowledgedAt: iso(acknowledgedAt) } : {}),
