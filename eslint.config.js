@@ -1,4 +1,5 @@
-// Lint: type-aware TypeScript rules everywhere, and the determinism fence around workflows/.
+// Lint: type-aware TypeScript rules everywhere, the determinism fence around workflows/, and the layer fence around
+// every folder (the dependency direction is one way; README, "Architecture: where things live").
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
@@ -18,6 +19,50 @@ const forbiddenInWorkflows = [
   'nodemailer',
   'axios',
   'undici',
+];
+
+/** Import paths of the folders `folders`, from a module one, two or three levels below the root. */
+function folderPaths(folders) {
+  return ['../', '../../', '../../../'].flatMap((up) => folders.flatMap((f) => [`${up}${f}`, `${up}${f}/*`]));
+}
+
+/**
+ * The layers, lowest first, and what each may not import (values; types are free unless `types` says so):
+ * definitions ← workflows ← activities, clients ← runtime ← worker, api ← entrypoints.
+ */
+const LAYERS = [
+  {
+    folder: 'definitions',
+    forbidden: ['workflows', 'activities', 'clients', 'runtime', 'worker', 'api', 'entrypoints', 'scripts'],
+    message: 'definitions/ is the language only: it imports nothing from the engine, the activities, the clients, the runtime, worker, api or the entry points.',
+  },
+  {
+    folder: 'activities',
+    forbidden: ['clients', 'runtime', 'worker', 'api', 'entrypoints'],
+    message: 'activities/ gets its dependencies injected: it imports nothing from clients, runtime, worker, api or the entry points.',
+  },
+  {
+    folder: 'clients',
+    forbidden: ['activities', 'runtime', 'worker', 'api', 'entrypoints'],
+    message: 'clients/ (Temporal-client operations) builds on workflows/ and definitions/ only: nothing from activities, runtime, worker, api or the entry points.',
+  },
+  {
+    folder: 'runtime',
+    forbidden: ['activities', 'clients', 'worker', 'api', 'entrypoints'],
+    message: 'runtime/ (configuration, connection, logging, metrics, dev server) is shared by worker/ and api/: it imports nothing from activities, clients, worker, api or the entry points.',
+  },
+  {
+    folder: 'worker',
+    forbidden: ['clients', 'api', 'entrypoints'],
+    message: 'worker/ is worker wiring only: it imports nothing from clients, api or the entry points (shared concerns are in runtime/).',
+  },
+  {
+    folder: 'api',
+    forbidden: ['worker', 'entrypoints'],
+    // Of activities/, the API knows the names only (activities/names.ts): the rest loads nodemailer.
+    patterns: [{ regex: '^(\\.\\./)+activities(/(?!names\\.js$).*)?$', allowTypeImports: true, message: 'Of activities/, api/ imports only the names (activities/names.ts).' }],
+    message: 'api/ is HTTP only: it imports nothing from worker/ or the entry points (shared concerns are in runtime/, Temporal-client operations in clients/).',
+  },
 ];
 
 /**
@@ -41,6 +86,11 @@ function workflowImports(extra = [], extraPatterns = []) {
           group: ['../', '../../'].flatMap((up) => [`${up}activities`, `${up}activities/*`, `${up}api/*`, `${up}worker/*`, `${up}scripts/*`]),
           allowTypeImports: true,
           message: 'Workflows import activities as types only (proxyActivities), and nothing from api/worker/scripts.',
+        },
+        {
+          group: folderPaths(['clients', 'runtime', 'entrypoints']),
+          allowTypeImports: true,
+          message: 'Workflows import nothing from clients/, runtime/ or the entry points.',
         },
         {
           group: ['../', '../../'].flatMap((up) => [`${up}definitions/load*`, `${up}definitions/registry*`, `${up}definitions/cli*`]),
@@ -99,6 +149,13 @@ export default tseslint.config(
       ]),
     },
   },
+  // The layer fence: every layer imports only the layers below it.
+  ...LAYERS.map(({ folder, forbidden, message, patterns = [] }) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: folderPaths(forbidden), allowTypeImports: true, message }, ...patterns] }],
+    },
+  })),
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

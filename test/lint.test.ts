@@ -64,3 +64,50 @@ describe('lint', () => {
     expect(results.flatMap((r) => r.messages.map((m) => `${r.filePath}: ${m.ruleId} ${m.message}`))).toEqual([]);
   });
 });
+
+/**
+ * The layer fence (issue #10, point 3): definitions ← workflows ← activities, clients ← runtime ← worker, api ←
+ * entrypoints. Probes are linted as the text of an existing module of the layer (nothing is written to disk, as in
+ * lint-folders.test.ts), one import of each forbidden layer per probe.
+ */
+async function lintAs(file: string, code: string): Promise<string[]> {
+  const [result] = await new ESLint({ cwd: root }).lintText(code, { filePath: join(root, file) });
+  return result!.messages.filter((m) => m.ruleId === 'no-restricted-imports').map((m) => m.message);
+}
+
+/** One import of a value from each layer, as written from a module one level below the root. */
+const FROM: Record<string, string> = {
+  workflows: "import { trajectoryWorkflow } from '../workflows/trajectory.js';",
+  activities: "import { createActivities } from '../activities/index.js';",
+  clients: "import { DefinitionCatalog } from '../clients/catalog.js';",
+  runtime: "import { loadConfig } from '../runtime/config.js';",
+  worker: "import { createWorker } from '../worker/worker.js';",
+  api: "import { createApp } from '../api/app.js';",
+  entrypoints: "import { main } from '../entrypoints/cli.js';",
+};
+
+describe.each([
+  { file: 'definitions/calendar.ts', forbidden: ['workflows', 'activities', 'clients', 'runtime', 'worker', 'api', 'entrypoints'], allowed: [] },
+  { file: 'workflows/revisions.ts', forbidden: ['activities', 'clients', 'runtime', 'worker', 'api', 'entrypoints'], allowed: [] },
+  { file: 'activities/webhook.ts', forbidden: ['clients', 'runtime', 'worker', 'api', 'entrypoints'], allowed: ['workflows'] },
+  { file: 'clients/reopen.ts', forbidden: ['activities', 'runtime', 'worker', 'api', 'entrypoints'], allowed: ['workflows'] },
+  { file: 'runtime/logger.ts', forbidden: ['activities', 'clients', 'worker', 'api', 'entrypoints'], allowed: ['workflows'] },
+  { file: 'worker/worker.ts', forbidden: ['clients', 'api', 'entrypoints'], allowed: ['workflows', 'activities', 'runtime'] },
+  { file: 'api/app.ts', forbidden: ['activities', 'worker', 'entrypoints'], allowed: ['workflows', 'clients', 'runtime'] },
+])('the layer fence of $file', ({ file, forbidden, allowed }) => {
+  it(`forbids values of ${forbidden.join(', ')}`, async () => {
+    const messages = await lintAs(file, forbidden.map((layer) => FROM[layer]).join('\n') + '\n');
+    expect(messages).toHaveLength(forbidden.length);
+  });
+
+  it(`allows ${allowed.length ? allowed.join(', ') : 'the layers below'} and types from above`, async () => {
+    const types = forbidden.filter((layer) => layer !== 'entrypoints').map((layer) => FROM[layer]!.replace('import {', 'import type {'));
+    const messages = await lintAs(file, [...allowed.map((layer) => FROM[layer]), ...types].join('\n') + '\n');
+    expect(messages).toEqual([]);
+  });
+});
+
+it('lets api/ know the activity names, not load the activities', async () => {
+  expect(await lintAs('api/app.ts', "import { ACTIVITY_NAMES } from '../activities/names.js';\nimport type { Activities } from '../activities/index.js';\n")).toEqual([]);
+  expect(await lintAs('api/routes/definitions.ts', "import { createActivities } from '../../activities/index.js';\nimport { createWorker } from '../../worker/worker.js';\n")).toHaveLength(2);
+});
