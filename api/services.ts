@@ -9,6 +9,7 @@ import type { Principal } from './auth.js';
 import type { Metrics } from '../runtime/metrics.js';
 import { ProblemError } from './problem.js';
 import { refusalProblem } from './refusals.js';
+import { publicIdsIn } from '../definitions/ids.js';
 import { getStateQuery, type TrajectoryView, type trajectoryWorkflow } from '../workflows/trajectory.js';
 
 export interface Services {
@@ -50,7 +51,8 @@ export async function translateTemporalError(client: Client, err: unknown, id: s
   if (err instanceof WorkflowUpdateFailedError) {
     // The workflow's validator refused: the engine's rejection type is the failure's type (see api/refusals.ts).
     const cause = err.cause as { type?: string; message?: string } | undefined;
-    throw refusalProblem(cause?.type, cause?.message ?? err.message);
+    // Step and escalation ids in the refusal as the API spells them (definitions/ids.ts).
+    throw refusalProblem(cause?.type, publicIdsIn(cause?.message ?? err.message));
   }
   if (err instanceof ServiceError && isGrpcServiceError(err.cause) && TEMPORARY.has(err.cause.code)) {
     // Temporal (or the worker a query needs) did not answer in time: the caller may try again, nothing changed.

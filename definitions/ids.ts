@@ -21,6 +21,20 @@ export function engineId(id: string): string {
   return id.replace(/[:~]/g, (c) => (c === ':' ? '/' : '#'));
 }
 
+/** A step or escalation id in the engine's spelling (or the API's). */
+const ENGINE_ID = /^[a-z][a-z0-9-]*(?:[/:][A-Za-z0-9._-]+)?(?:[#~]\d+)?(?:@\d+(?:[#~]\d+)?)?$/;
+
+/**
+ * An engine refusal's message with the ids in it in the API's spelling: quoted ids (`step "checkin#2" is not open`)
+ * and the list after `open instances of "…": `. Other text is left alone.
+ */
+export function publicIdsIn(message: string): string {
+  const shown = (id: string) => (ENGINE_ID.test(id) ? publicId(id) : id);
+  return message
+    .replace(/"([^"]*)"/g, (_, id: string) => `"${shown(id)}"`)
+    .replace(/(open instances of "[^"]*": )(.*)$/, (_, head: string, list: string) => head + list.split(', ').map(shown).join(', '));
+}
+
 /** {@link publicId} of a nullable id. */
 export function publicIdOrNull(id: string | null): string | null {
   return id === null ? null : publicId(id);

@@ -138,7 +138,10 @@ describe('step and escalation ids in the API', () => {
     expect(moved.status, JSON.stringify(moved.body)).toBe(200);
     expect(moved.body.openSteps.find((s: { id: string }) => s.id === 'goals:doel-woon-12~2').dueAt).toBe(dueAt);
 
-    // An unknown step in either spelling is the engine's 409, never a bare 404.
+    // An unknown step is the engine's 409, never a bare 404; a refusal names ids as the API spells them.
     expect((await cs.post(`/v1/trajectories/${id}/steps/goals:doel-onbekend/complete`).send({})).status).toBe(409);
+    const closed = await cs.post(`/v1/trajectories/${id}/steps/goals:doel-fin-7731/complete`).send({});
+    expect(closed.status).toBe(409);
+    expect(closed.body.detail).toBe('step "goals:doel-fin-7731" is already closed; open instances of "goals": goals:doel-fin-7731~2, goals:doel-woon-12~2');
   });
 });

@@ -5,7 +5,7 @@
  * renderers, no server.
  */
 import { describe, expect, it } from 'vitest';
-import { engineId, publicId } from '../definitions/ids.js';
+import { engineId, publicId, publicIdsIn } from '../definitions/ids.js';
 import { TrajectoryEngine, type Notification } from '../workflows/engine.js';
 import { toCloudEvent, type NotificationEnvelope } from '../activities/cloudevents.js';
 import { renderEmail } from '../activities/email.js';
@@ -28,6 +28,14 @@ describe('the API spelling of ids', () => {
     }
     expect(engineIds.map(publicId)).toEqual(['assign-director', 'checkin~2', 'goals:doel-fin-7731', 'goals:doel.fin_7731~3', 'housing@3', 'checkin~2@1~2', 'contact@0~4', 'goals:1@0']);
     expect(new Set(engineIds.map(publicId)).size).toBe(engineIds.length);
+  });
+
+  it('is what a refusal names: quoted ids and the open instances it lists, nothing else', () => {
+    expect(publicIdsIn('step "evaluation" is not open; open instances of "evaluation": evaluation#2, evaluation#3')).toBe(
+      'step "evaluation" is not open; open instances of "evaluation": evaluation~2, evaluation~3',
+    );
+    expect(publicIdsIn('escalation "goals/doel-fin-7731#2@1#2" was already acknowledged by team/lead #4')).toBe('escalation "goals:doel-fin-7731~2@1~2" was already acknowledged by team/lead #4');
+    expect(publicIdsIn('step "checkin#2" is already paused since 2026-03-02T09:00:00.000Z')).toBe('step "checkin~2" is already paused since 2026-03-02T09:00:00.000Z');
   });
 });
 
