@@ -12,7 +12,7 @@ import { DefinitionRegistry } from '../definitions/registry.js';
 import { InboxItem, TrajectoryState } from '../api/schemas.js';
 import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
 import { as, testApp } from './helpers/api.js';
-import { validDefinition } from './helpers/notifying.js';
+import { goalsLoopDefinition } from './helpers/notifying.js';
 
 let env: TestWorkflowEnvironment;
 let worker: Worker;
@@ -32,31 +32,7 @@ afterAll(async () => {
   await env?.teardown();
 });
 
-/** Goals (a multi-instance, due in a second, the owner reminded at once) and a check-in that loops back to them. */
-function definition() {
-  return validDefinition({
-    id: 'ids',
-    version: 1,
-    name: 'ids',
-    roles: [{ id: 'regisseur', name: 'Regisseur' }, { id: 'teamleider', name: 'Teamleider' }],
-    escalationPolicies: { direct: { levels: [{ role: 'owner', after: 'PT0S' }, { role: 'teamleider', after: 'P1D' }] } },
-    defaultEscalationPolicy: 'direct',
-    variables: { klaar: false },
-    phases: [
-      {
-        id: 'a',
-        name: 'A',
-        start: 'goals',
-        nodes: [
-          { id: 'goals', type: 'multiInstance', name: 'Doelen', collection: 'doelen', task: { name: 'item.titel', owner: 'item.eigenaar', due: 'PT1S' }, next: 'checkin' },
-          { id: 'checkin', type: 'userTask', name: 'Check-in', owner: 'regisseur', due: 'P1D', next: 'again' },
-          { id: 'again', type: 'exclusiveGateway', name: 'Klaar?', branches: [{ when: 'klaar = true', next: 'done' }], default: 'goals' },
-          { id: 'done', type: 'end' },
-        ],
-      },
-    ],
-  });
-}
+const definition = () => goalsLoopDefinition({ teamleiderAfter: 'P1D', checkinDue: 'P1D' });
 
 async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, tries = 75): Promise<T> {
   let v = await read();

@@ -9,7 +9,7 @@ import { engineId, publicId, publicIdsIn } from '../definitions/ids.js';
 import { TrajectoryEngine, type Notification } from '../workflows/engine.js';
 import { toCloudEvent, type NotificationEnvelope } from '../activities/cloudevents.js';
 import { renderEmail } from '../activities/email.js';
-import { validDefinition } from './helpers/notifying.js';
+import { goalsLoopDefinition } from './helpers/notifying.js';
 
 /** RFC 3986 pchar: unreserved, sub-delims, ':' and '@' (no percent-encoding needed). */
 const PATH_SEGMENT = /^[A-Za-z0-9\-._~!$&'()*+,;=:@]+$/;
@@ -43,31 +43,7 @@ describe('the API spelling of ids', () => {
 const T0 = Date.parse('2026-03-02T08:00:00Z');
 const HOUR = 3600_000;
 
-/** Goals (a multi-instance) and a check-in that loops back to the goals until `klaar`. */
-function definition() {
-  return validDefinition({
-    id: 'ids',
-    version: 1,
-    name: 'ids',
-    roles: [{ id: 'regisseur', name: 'Regisseur' }, { id: 'teamleider', name: 'Teamleider' }],
-    escalationPolicies: { direct: { levels: [{ role: 'owner', after: 'PT0S' }, { role: 'teamleider', after: 'PT1H' }] } },
-    defaultEscalationPolicy: 'direct',
-    variables: { klaar: false },
-    phases: [
-      {
-        id: 'a',
-        name: 'A',
-        start: 'goals',
-        nodes: [
-          { id: 'goals', type: 'multiInstance', name: 'Doelen', collection: 'doelen', task: { name: 'item.titel', owner: 'item.eigenaar', due: 'PT1S' }, next: 'checkin' },
-          { id: 'checkin', type: 'userTask', name: 'Check-in', owner: 'regisseur', due: 'PT1S', next: 'again' },
-          { id: 'again', type: 'exclusiveGateway', name: 'Klaar?', branches: [{ when: 'klaar = true', next: 'done' }], default: 'goals' },
-          { id: 'done', type: 'end' },
-        ],
-      },
-    ],
-  });
-}
+const definition = () => goalsLoopDefinition({ teamleiderAfter: 'PT1H', checkinDue: 'PT1S' });
 
 const FIN = { id: 'doel-fin-7731', titel: 'Schulden saneren', eigenaar: 'regisseur' };
 const WOON = { id: 'doel-woon-12', titel: 'Woning behouden', eigenaar: 'regisseur' };

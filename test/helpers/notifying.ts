@@ -85,3 +85,32 @@ export function validDefinition(input: Record<string, unknown>): Definition {
   if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 2));
   return result.definition;
 }
+
+/**
+ * Goals (a multi-instance, due in a second, the owner reminded at once) and a check-in that loops back to them until
+ * `klaar`: the teamleider is told `teamleiderAfter` later, the check-in is due `checkinDue` after it opens.
+ */
+export function goalsLoopDefinition({ teamleiderAfter, checkinDue }: { teamleiderAfter: string; checkinDue: string }): Definition {
+  return validDefinition({
+    id: 'ids',
+    version: 1,
+    name: 'ids',
+    roles: [{ id: 'regisseur', name: 'Regisseur' }, { id: 'teamleider', name: 'Teamleider' }],
+    escalationPolicies: { direct: { levels: [{ role: 'owner', after: 'PT0S' }, { role: 'teamleider', after: teamleiderAfter }] } },
+    defaultEscalationPolicy: 'direct',
+    variables: { klaar: false },
+    phases: [
+      {
+        id: 'a',
+        name: 'A',
+        start: 'goals',
+        nodes: [
+          { id: 'goals', type: 'multiInstance', name: 'Doelen', collection: 'doelen', task: { name: 'item.titel', owner: 'item.eigenaar', due: 'PT1S' }, next: 'checkin' },
+          { id: 'checkin', type: 'userTask', name: 'Check-in', owner: 'regisseur', due: checkinDue, next: 'again' },
+          { id: 'again', type: 'exclusiveGateway', name: 'Klaar?', branches: [{ when: 'klaar = true', next: 'done' }], default: 'goals' },
+          { id: 'done', type: 'end' },
+        ],
+      },
+    ],
+  });
+}
