@@ -15,11 +15,12 @@
  */
 import type { Server } from 'node:http';
 import { DEV_SECRET, loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
-import { connectClient, connectWorker } from '../runtime/connection.js';
+import { connectClient } from '../runtime/connection.js';
 import { describeExit, startDevServer, type RunningDevServer } from '../runtime/dev-server.js';
-import { createLogger, installTemporalRuntime, scrub } from '../runtime/logger.js';
+import { createLogger, scrub } from '../runtime/logger.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { activityDepsFrom, createWorker } from '../worker/worker.js';
+import { connectWorker, installTemporalRuntime } from '../worker/runtime.js';
 import { configuredAppOptions, createApp } from '../api/app.js';
 import { createAuthenticator } from '../api/auth.js';
 import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';
@@ -77,6 +78,10 @@ async function main(): Promise<void> {
         if (recent.length > 20) recent.shift();
         logger.debug({ temporal: line }, 'temporal dev server');
       },
+    }).catch((err: unknown) => {
+      // Why it did not start is in its own last lines (a port taken, a locked database file): say them.
+      if (recent.length && err instanceof Error) err.message += `\n  its last lines:\n    ${recent.join('\n    ')}`;
+      throw err;
     });
     stops.push(() => devServer!.stop());
     address = devServer.address;

@@ -12,7 +12,7 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { freePort, groupAlive, startNpm, type StartedProcess } from './helpers/process.js';
+import { freePort, groupGone, startNpm, type StartedProcess } from './helpers/process.js';
 import { quietTemporalRuntime, uniqueId } from './helpers/temporal.js';
 import { DEV_SECRET, signToken } from '../api/auth.js';
 
@@ -129,7 +129,7 @@ describe('npm start', () => {
     if (external) await expect(fetch(`http://${external}:${metricsPort}/metrics`)).rejects.toThrow();
 
     expectCleanStop(await first.interrupt(), first);
-    expect(groupAlive(first.child.pid!)).toBe(false);
+    expect(await groupGone(first.child.pid!)).toBe(true);
     await expect(fetch(`${api}/v1/health/live`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${metricsPort}/metrics`)).rejects.toThrow();
 
@@ -176,7 +176,7 @@ describe('npm start', () => {
     expect(proc.output()).toMatch(/the embedded Temporal dev server stopped unexpectedly \(killed by SIGKILL\)/);
     expect(proc.output()).toContain('npm start');
     expect(proc.output()).not.toContain('Waakvlam stopped cleanly.');
-    expect(groupAlive(proc.child.pid!)).toBe(false);
+    expect(await groupGone(proc.child.pid!)).toBe(true);
     await expect(fetch(`${api}/v1/health/live`)).rejects.toThrow();
   });
 

@@ -2,16 +2,27 @@
  * Runs `npm start` the way a person does: in its own process group, stopped by SIGINT to the whole group (Ctrl-C).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
-/** A free TCP port on the loopback interface. */
+/**
+ * A free TCP port on the loopback interface, reserved the way the Temporal CLI reserves its own (`GetFreePort`):
+ * a connection to it is closed from the listening side, which leaves the port in TIME_WAIT, so the kernel hands it
+ * to no other `listen(0)` (another test's, or one of the dev server's internal services) for a minute, while a
+ * process that binds it explicitly (with SO_REUSEADDR, as Node and Go do) still can.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+      server.once('connection', (accepted) => {
+        accepted.destroy(); // the listening side closes first: its end goes to TIME_WAIT
+        server.close(() => resolve(port));
+      });
+      const client = connect(port, '127.0.0.1');
+      client.once('error', () => undefined); // the reset after the server side closed
+      client.once('close', () => client.destroy());
     });
   });
 }
@@ -89,4 +100,17 @@ export function groupAlive(pgid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Whether a process group is gone within `withinMs` (default 5,000 ms): after the group's leader exits, a helper it
+ * started (tsx's esbuild service, which ends when its pipe closes) may take a moment to follow.
+ */
+export async function groupGone(pgid: number, withinMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (groupAlive(pgid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
