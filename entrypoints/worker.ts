@@ -3,10 +3,11 @@
  * SIGINT/SIGTERM drain it: running tasks finish, then the process exits.
  */
 import { loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
-import { connectClient, connectWorker } from '../runtime/connection.js';
-import { createLogger, installTemporalRuntime } from '../runtime/logger.js';
+import { connectClient } from '../runtime/connection.js';
+import { createLogger } from '../runtime/logger.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
-import { activityDepsFrom, createWorker } from './worker.js';
+import { activityDepsFrom, createWorker } from '../worker/worker.js';
+import { connectWorker, installTemporalRuntime } from '../worker/runtime.js';
 import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';
 
 async function main(): Promise<void> {

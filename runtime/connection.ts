@@ -1,12 +1,16 @@
 /**
- * Connections to Temporal for the client (API) and the worker, from one {@link TemporalConfig}.
+ * Connections to Temporal from one {@link TemporalConfig}: the client's (API, operator calls) here, the worker's
+ * native connection with the worker (`connectWorker` in worker/runtime.ts, which loads the worker package).
  */
 import { readFileSync } from 'node:fs';
-import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
-import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
 import type { TemporalConfig } from './config.js';
 
-function connectionOptions(cfg: TemporalConfig & { address: string }): ConnectionOptions & NativeConnectionOptions {
+/**
+ * The options of a connection to the frontend at `cfg.address`: TLS (certificate files read now) and the API key. Fit
+ * for the client's connection and for the worker's native one.
+ */
+export function connectionOptions(cfg: TemporalConfig & { address: string }) {
   const tls = cfg.tls
     ? {
         serverNameOverride: cfg.tls.serverName,
@@ -24,9 +28,4 @@ function connectionOptions(cfg: TemporalConfig & { address: string }): Connectio
 export async function connectClient(cfg: TemporalConfig & { address: string }): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(connectionOptions(cfg));
   return { client: new Client({ connection, namespace: cfg.namespace }), connection };
-}
-
-/** A native connection for the worker. */
-export function connectWorker(cfg: TemporalConfig & { address: string }): Promise<NativeConnection> {
-  return NativeConnection.connect(connectionOptions(cfg));
 }
