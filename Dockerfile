@@ -13,8 +13,9 @@ COPY clients ./clients
 COPY runtime ./runtime
 COPY worker ./worker
 COPY api ./api
+COPY entrypoints ./entrypoints
 COPY scripts ./scripts
 COPY tsconfig.json ./
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "--import", "tsx", "entrypoints/api.ts"]

@@ -1,5 +1,5 @@
 /**
- * The HTTP API, built without listening (tests hand it to supertest; `api/main.ts` and `npm start` listen).
+ * The HTTP API, built without listening (tests hand it to supertest; `entrypoints/api.ts` and `npm start` listen).
  *
  * Every route is declared once, as data (`api/routes/*`): the table mounts the Express handlers, with
  * authentication, the role check, rate limiting, body parsing and zod validation in front, and generates the

@@ -6,9 +6,9 @@
 import { loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
 import { createLogger } from '../runtime/logger.js';
-import { configuredAppOptions, createApp } from './app.js';
-import { createAuthenticator } from './auth.js';
-import { closeServer, listen } from './listen.js';
+import { configuredAppOptions, createApp } from '../api/app.js';
+import { createAuthenticator } from '../api/auth.js';
+import { closeServer, listen } from '../api/listen.js';
 import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';
 
 async function main(): Promise<void> {
