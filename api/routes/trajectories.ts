@@ -4,23 +4,23 @@
  * before it touches history, or a signal) and records the token's subject as who acted.
  */
 import { z } from 'zod';
-import { WorkflowExecutionAlreadyStartedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import {
   closedStepView,
   closeUpdate,
   completeStepUpdate,
-  getStateQuery,
   pauseUpdate,
   reportEventSignal,
   rescheduleUpdate,
   resumeUpdate,
-  trajectoryWorkflow,
+  type trajectoryWorkflow,
   type TrajectoryView,
 } from '../../workflows/trajectory.js';
-import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
+import { CASE_REF, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../../workflows/search-attributes.js';
 import { engineId } from '../../definitions/ids.js';
 import { didYouMean } from '../../definitions/validate.js';
 import { reopenTrajectory, ReopenError } from '../../clients/reopen.js';
+import { startTrajectory, TrajectoryExists, trajectoryFacts } from '../../clients/trajectories.js';
 import { REGISTERED_DEFINITION_LABEL } from '../../runtime/metrics.js';
 import { ProblemError } from '../problem.js';
 import { refusalProblem, type Refusal } from '../refusals.js';
@@ -90,25 +90,8 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
   /** A trajectory's state; a closed one from its run's result (see {@link trajectoryState}). */
   const readState = (id: string) => call(id, () => trajectoryState(client, id));
 
-  /**
-   * What reporting an event needs to know (which definition, whether the trajectory is closed) from the run's
-   * description and search attributes: no query, so no worker and no replay. Only a run whose first workflow task has
-   * not yet published its search attributes is asked by query.
-   */
-  const eventTarget = (id: string) =>
-    call(id, async (handle): Promise<{ closed: boolean; definition: { id: string; version: number } }> => {
-      const run = await handle.describe();
-      if (run.status.name !== 'RUNNING') return { closed: true, definition: { id: '', version: 0 } };
-      const sa = run.typedSearchAttributes;
-      const definitionId = sa.get(DEFINITION_ID);
-      const version = sa.get(DEFINITION_VERSION);
-      const phase = sa.get(PHASE);
-      if (definitionId !== undefined && version !== undefined && phase !== undefined) {
-        return { closed: phase === CLOSED_PHASE, definition: { id: definitionId, version } };
-      }
-      const state = await handle.query(getStateQuery);
-      return { closed: state.status === 'closed', definition: state.definition };
-    });
+  /** Whether a trajectory is closed, and which definition it runs (see {@link trajectoryFacts}). */
+  const eventTarget = (id: string) => call(id, () => trajectoryFacts(client, id));
 
   return [
     route({
@@ -145,15 +128,9 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
         }
         const id = trajectoryId(municipality, body.caseRef);
         try {
-          await client.workflow.start(trajectoryWorkflow, {
-            workflowId: id,
-            taskQueue,
-            args: [{ caseRef: body.caseRef, municipality, definition, startedBy: principal.subject, ...(body.data ? { data: body.data } : {}) }],
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            workflowIdConflictPolicy: 'FAIL',
-          });
+          await startTrajectory(client, taskQueue, id, { caseRef: body.caseRef, municipality, definition, startedBy: principal.subject, ...(body.data ? { data: body.data } : {}) });
         } catch (err) {
-          if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          if (err instanceof TrajectoryExists) {
             throw new ProblemError('conflict', `case ${body.caseRef} of ${municipality} already has a trajectory`, { existing: `/v1/trajectories/${id}` });
           }
           throw err;
@@ -293,7 +270,7 @@ export function trajectoryRoutes(s: Services): RouteSpec[] {
       handler: async ({ principal, params, body, res }) => {
         const id = ownTrajectory(principal, params.id);
         const state = await eventTarget(id);
-        if (state.closed) throw refusalProblem('TrajectoryClosed', `trajectory ${id} is closed`);
+        if (state.status === 'closed') throw refusalProblem('TrajectoryClosed', `trajectory ${id} is closed`);
         const known = (await catalog.get(principal.municipality, state.definition.id, state.definition.version))?.events.map((e) => e.id) ?? [];
         if (!known.includes(body.event)) {
           const suggestion = didYouMean(body.event, known);
