@@ -10,14 +10,22 @@ import { didYouMean } from '../definitions/validate.js';
 import { EngineRejection, TrajectoryEngine } from '../workflows/engine.js';
 import { getSnapshotQuery, reopenUpdate, trajectoryWorkflow } from '../workflows/trajectory.js';
 
+// The engine's rejection types a re-opening answers with, checked against the engine's (a renamed type does not
+// compile here).
+const TRAJECTORY_OPEN = 'TrajectoryOpen' satisfies EngineRejection['type'];
+const INVALID_REQUEST = 'InvalidRequest' satisfies EngineRejection['type'];
+
+/** Why a re-opening was refused: one of the engine's rejection types (`EngineRejection['type']`). */
+export type ReopenRefusal = typeof TRAJECTORY_OPEN | typeof INVALID_REQUEST;
+
 /**
- * A re-opening refused; nothing was changed. `type` is stable for API mapping (as the engine's rejections); `field`
+ * A re-opening refused; nothing was changed. `type` is stable for API mapping (the engine's rejection type); `field`
  * names the request field at fault, when one is.
  */
 export class ReopenError extends Error {
   override name = 'ReopenError';
   constructor(
-    readonly type: 'TrajectoryOpen' | 'InvalidRequest',
+    readonly type: ReopenRefusal,
     message: string,
     readonly field?: 'phase',
   ) {
@@ -27,7 +35,7 @@ export class ReopenError extends Error {
 
 /** The engine's refusal (in this process or in the workflow) as a ReopenError. */
 function refused(type: string | undefined, message: string): ReopenError {
-  return new ReopenError(type === 'TrajectoryOpen' ? 'TrajectoryOpen' : 'InvalidRequest', message);
+  return new ReopenError(type === TRAJECTORY_OPEN ? TRAJECTORY_OPEN : INVALID_REQUEST, message);
 }
 
 export interface ReopenOptions {
@@ -52,13 +60,13 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
   const description = await client.workflow.getHandle(workflowId).describe(); // WorkflowNotFoundError as is
   const status = description.status.name;
   if (status !== 'RUNNING' && status !== 'COMPLETED') {
-    throw new ReopenError('InvalidRequest', `the trajectory ended as ${status}; only a closed trajectory can be re-opened`);
+    throw new ReopenError(INVALID_REQUEST, `the trajectory ended as ${status}; only a closed trajectory can be re-opened`);
   }
   const handle = client.workflow.getHandle<typeof trajectoryWorkflow>(workflowId, description.runId, { followRuns: false });
   // A completed run's snapshot is in its result (no worker replays it); a running one, or a run from before results
   // carried it, answers the query.
   const snapshot = (status === 'COMPLETED' ? (await handle.result()).snapshot : undefined) ?? (await handle.query(getSnapshotQuery));
-  if (snapshot.state.status === 'open') throw new ReopenError('TrajectoryOpen', 'the trajectory is open');
+  if (snapshot.state.status === 'open') throw new ReopenError(TRAJECTORY_OPEN, 'the trajectory is open');
   const definition = snapshot.input.definition;
   checkPhase(phase, definition);
   const request = { ...(phase !== undefined ? { phase } : {}), reason, by };
@@ -105,7 +113,7 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
     });
     return { runId: handle.firstExecutionRunId };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ReopenError('TrajectoryOpen', 'the trajectory is open (re-opened meanwhile)');
+    if (err instanceof WorkflowExecutionAlreadyStartedError) throw new ReopenError(TRAJECTORY_OPEN, 'the trajectory is open (re-opened meanwhile)');
     throw err;
   }
 }
@@ -115,6 +123,6 @@ function checkPhase(phase: string | undefined, definition: Definition): void {
   const phases = definition.phases.map((p) => p.id);
   if (phase !== undefined && !phases.includes(phase)) {
     const suggestion = didYouMean(phase, phases);
-    throw new ReopenError('InvalidRequest', `unknown phase "${phase}"; phases: ${phases.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, 'phase');
+    throw new ReopenError(INVALID_REQUEST, `unknown phase "${phase}"; phases: ${phases.join(', ')}${suggestion ? ` (did you mean "${suggestion}"?)` : ''}`, 'phase');
   }
 }
