@@ -27,8 +27,19 @@ function folderPaths(folders) {
 }
 
 /**
- * The layers, lowest first, and what each may not import (values; types are free unless `types` says so):
- * definitions ← workflows ← activities, clients ← runtime ← worker, api ← entrypoints.
+ * The worker package: it loads the worker's native runtime, which only a process that runs a worker needs. The API
+ * process does without: api/, clients/ and runtime/ may not import it (worker/runtime.ts has what needs it).
+ */
+const WORKER_PACKAGE = {
+  name: '@temporalio/worker',
+  allowTypeImports: true,
+  message: 'Only worker/ (and the entry points that run a worker) load the worker package: the API process does without it (the SDK runtime and the native connection are in worker/runtime.ts).',
+};
+
+/**
+ * The layers, lowest first, and what each may not import (values; types are free): `forbidden` folders, `paths`
+ * packages and `patterns` beyond them. definitions ← workflows ← activities, clients ← runtime ← worker, api ←
+ * entrypoints.
  */
 const LAYERS = [
   {
@@ -44,11 +55,13 @@ const LAYERS = [
   {
     folder: 'clients',
     forbidden: ['activities', 'runtime', 'worker', 'api', 'entrypoints'],
+    paths: [WORKER_PACKAGE],
     message: 'clients/ (Temporal-client operations) builds on workflows/ and definitions/ only: nothing from activities, runtime, worker, api or the entry points.',
   },
   {
     folder: 'runtime',
     forbidden: ['activities', 'clients', 'worker', 'api', 'entrypoints'],
+    paths: [WORKER_PACKAGE],
     message: 'runtime/ (configuration, connection, logging, metrics, dev server) is shared by worker/ and api/: it imports nothing from activities, clients, worker, api or the entry points.',
   },
   {
@@ -59,6 +72,7 @@ const LAYERS = [
   {
     folder: 'api',
     forbidden: ['worker', 'entrypoints'],
+    paths: [WORKER_PACKAGE],
     // Of activities/, the API knows the names only (activities/names.ts): the rest loads nodemailer.
     patterns: [{ regex: '^(\\.\\./)+activities(/(?!names\\.js$).*)?$', allowTypeImports: true, message: 'Of activities/, api/ imports only the names (activities/names.ts).' }],
     message: 'api/ is HTTP only: it imports nothing from worker/ or the entry points (shared concerns are in runtime/, Temporal-client operations in clients/).',
@@ -150,12 +164,19 @@ export default tseslint.config(
     },
   },
   // The layer fence: every layer imports only the layers below it.
-  ...LAYERS.map(({ folder, forbidden, message, patterns = [] }) => ({
+  ...LAYERS.map(({ folder, forbidden, message, paths = [], patterns = [] }) => ({
     files: [`${folder}/**/*.ts`],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: folderPaths(forbidden), allowTypeImports: true, message }, ...patterns] }],
+      'no-restricted-imports': ['error', { paths, patterns: [{ group: folderPaths(forbidden), allowTypeImports: true, message }, ...patterns] }],
     },
   })),
+  {
+    // The API's entry point composes the API with runtime/ only: the API process loads no worker.
+    files: ['entrypoints/api.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { paths: [WORKER_PACKAGE], patterns: [{ group: folderPaths(['worker', 'activities']), allowTypeImports: true, message: 'The API process runs no worker: entrypoints/api.ts imports nothing from worker/ or activities/.' }] }],
+    },
+  },
   {
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,

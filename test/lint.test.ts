@@ -111,3 +111,14 @@ it('lets api/ know the activity names, not load the activities', async () => {
   expect(await lintAs('api/app.ts', "import { ACTIVITY_NAMES } from '../activities/names.js';\nimport type { Activities } from '../activities/index.js';\n")).toEqual([]);
   expect(await lintAs('api/routes/definitions.ts', "import { createActivities } from '../../activities/index.js';\nimport { createWorker } from '../../worker/worker.js';\n")).toHaveLength(2);
 });
+
+it('keeps the worker package out of the API process: api/, clients/, runtime/ and entrypoints/api.ts', async () => {
+  const worker = "import { Worker } from '@temporalio/worker';\n";
+  for (const file of ['api/app.ts', 'clients/trajectories.ts', 'runtime/logger.ts', 'entrypoints/api.ts']) {
+    expect(await lintAs(file, worker), file).toEqual([expect.stringContaining('worker/runtime.ts')]);
+    expect(await lintAs(file, "import type { Worker } from '@temporalio/worker';\n"), file).toEqual([]);
+  }
+  expect(await lintAs('entrypoints/api.ts', "import { createWorker } from '../worker/worker.js';\n")).toHaveLength(1);
+  expect(await lintAs('worker/runtime.ts', worker)).toEqual([]);
+  expect(await lintAs('entrypoints/worker.ts', worker)).toEqual([]);
+});
