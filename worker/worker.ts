@@ -1,14 +1,32 @@
 /**
  * The Waakvlam worker: runs the trajectory workflows and the activities on one task queue.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { loadDirectory } from '../activities/directory.js';
 import type { Config } from '../runtime/config.js';
 
-/** Path of the workflow entry point the worker bundles. */
-export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Whether this module runs compiled (from `dist/`, `npm run build`) rather than as TypeScript source (tsx). */
+const COMPILED = !import.meta.url.endsWith('.ts');
+
+/** Path of the workflow entry point the worker bundles when no pre-built bundle is given. */
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`../workflows/index.${COMPILED ? 'js' : 'ts'}`, import.meta.url));
+
+/** The pre-built workflow bundle, relative to `dist/`: `npm run build` writes it, the compiled worker loads it. */
+export const PREBUILT_BUNDLE_FILE = 'workflow-bundle.js';
+
+/**
+ * The workflow code a worker runs by default: compiled, the bundle `npm run build` wrote beside the code (no
+ * bundling at start); from source, the workflows bundled at creation.
+ */
+function defaultWorkflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (!COMPILED) return { workflowsPath: WORKFLOWS_PATH };
+  const codePath = fileURLToPath(new URL(`../${PREBUILT_BUNDLE_FILE}`, import.meta.url));
+  if (!existsSync(codePath)) throw new Error(`${codePath} is missing: run \`npm run build\` (it pre-bundles the workflow code)`);
+  return { workflowBundle: { codePath } };
+}
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -19,7 +37,8 @@ export interface CreateWorkerOptions {
   /** More activities for definitions' service tasks (a deployment's own integrations), next to the engine's. */
   extraActivities?: Record<string, (...args: any[]) => Promise<unknown>>;
   /**
-   * A pre-built workflow bundle (tests bundle once per file); default: bundle {@link WORKFLOWS_PATH} at creation.
+   * A pre-built workflow bundle (tests bundle once per file); default: compiled, `dist/workflow-bundle.js`; from
+   * source, {@link WORKFLOWS_PATH} bundled at creation.
    */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** Extra worker options (e.g. concurrency limits). */
@@ -41,7 +60,7 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : defaultWorkflowCode()),
     activities: { ...opts.extraActivities, ...createActivities(opts.activityDeps) },
     ...opts.overrides,
   });
