@@ -6,6 +6,7 @@ import { loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
 import { createLogger } from '../runtime/logger.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
+import type { Worker } from '@temporalio/worker';
 import { activityDepsFrom, createWorker } from '../worker/worker.js';
 import { connectWorker, installTemporalRuntime } from '../worker/runtime.js';
 import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';
@@ -25,8 +26,10 @@ async function main(): Promise<void> {
 
   // The worker counts escalations raised; with WAAKVLAM_METRICS_PORT it serves them (and its process metrics) on
   // WAAKVLAM_METRICS_HOST, default all interfaces.
+  // Its `/health` answers 200 while the worker runs (polls its task queue), 503 before and while it drains.
   const metrics = createMetrics();
-  const metricsServer = await serveMetrics(metrics, metricsAddress(config, 'worker'), logger);
+  const running: { worker?: Worker } = {};
+  const metricsServer = await serveMetrics(metrics, metricsAddress(config, 'worker'), logger, () => running.worker?.getState() === 'RUNNING');
   const connection = await connectWorker(temporal);
   const worker = await createWorker({
     connection,
@@ -34,6 +37,7 @@ async function main(): Promise<void> {
     taskQueue: temporal.taskQueue,
     activityDeps: { ...activityDepsFrom(config.notifications), escalationsRaised: metrics.escalationsRaised },
   });
+  running.worker = worker;
   let stopping = false;
   const stop = () => {
     if (stopping) return; // SIGINT then SIGTERM: one drain

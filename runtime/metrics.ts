@@ -64,14 +64,30 @@ export function createMetrics(): Metrics {
   };
 }
 
+/** Path of the health answer on the metrics port (a process without an HTTP API of its own: the worker). */
+export const HEALTH_PATH = '/health';
+
 /**
- * Serves `GET /metrics` (Prometheus text format) on its own port and interface; any other request is a 404. Resolves
- * once listening, or at once with undefined when no address is configured; rejects when the port cannot be bound.
+ * Serves `GET /metrics` (Prometheus text format) on its own port and interface, and, given `healthy`, `GET /health`:
+ * 200 `{"status":"ok"}` while it answers true, else 503 `{"status":"unavailable"}` (the image's healthcheck asks it).
+ * Any other request is a 404. Resolves once listening, or at once with undefined when no address is configured;
+ * rejects when the port cannot be bound.
  */
-export async function serveMetrics(metrics: Metrics, address: { port: number; host: string } | undefined, logger?: Logger): Promise<Server | undefined> {
+export async function serveMetrics(
+  metrics: Metrics,
+  address: { port: number; host: string } | undefined,
+  logger?: Logger,
+  healthy?: () => boolean,
+): Promise<Server | undefined> {
   if (!address) return undefined;
   const server = createServer((req, res) => {
-    if (req.method !== 'GET' || new URL(req.url ?? '/', 'http://metrics').pathname !== '/metrics') {
+    const path = new URL(req.url ?? '/', 'http://metrics').pathname;
+    if (req.method === 'GET' && healthy && path === HEALTH_PATH) {
+      const ok = healthy();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }));
+      return;
+    }
+    if (req.method !== 'GET' || path !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
