@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { z } from 'zod';
+import type { Overdue } from '../definitions/calendar.js';
 import { publicId } from '../definitions/ids.js';
 import { roleIdOrNull, type NotificationEnvelope } from './cloudevents.js';
 
@@ -43,8 +44,14 @@ const RESOLUTIONS = new Map<string, string>([
 const dateNl = (iso: string) =>
   new Intl.DateTimeFormat('nl-NL', { dateStyle: 'long', timeZone: 'Europe/Amsterdam' }).format(new Date(iso));
 
-/** An escalation as the engine describes it in a notification (`describe` and `describeRaised` in workflows/engine/escalation.ts). */
-interface EscalationData {
+/**
+ * An escalation as the engine describes it in a notification (`describe` and `describeRaised` in
+ * workflows/engine/escalation.ts). With `escalation.raised`, also {@link Overdue} (absent from an event scheduled
+ * before the engine counted it): how long the step had stood still when the level fell due, in whole days, as the
+ * engine counted it with the definition's calendar (`overdue` in definitions/calendar.ts); the e-mail renders those
+ * numbers and counts nothing itself.
+ */
+interface EscalationData extends Partial<Overdue> {
   /** In the API's spelling (definitions/ids.ts); a multi-instance element's `<node>:*<n>@<level>`. */
   id: string;
   stepId: string | null;
@@ -62,9 +69,6 @@ interface EscalationData {
   dueAt: string;
   /** `escalation.raised` only: the policy's `owner` level, a reminder to the step's owner. */
   reminder?: boolean;
-  /** `escalation.raised` only: how long the step had stood still when the level fell due (the engine's calendar). */
-  overdueDays?: number;
-  overdueWorkingDays?: number;
 }
 
 /**

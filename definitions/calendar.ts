@@ -377,6 +377,39 @@ export function workingDaysBetween(fromMs: number, toMs: number, options: Calend
   return count;
 }
 
+/** How long something has stood still past its due date, in whole Europe/Amsterdam days. */
+export interface Overdue {
+  /**
+   * Calendar days: the number of local dates (Europe/Amsterdam) after the due instant's date, up to and including the
+   * date of the instant looked at. A non-negative integer; 0 up to and on the due date itself.
+   */
+  overdueDays: number;
+  /**
+   * Of those days, the working days ({@link isWorkingDay}: weekends, national holidays, and Goede Vrijdag and the extra
+   * closed days of the calendar given, excluded). A non-negative integer, at most `overdueDays`.
+   */
+  overdueWorkingDays: number;
+}
+
+/**
+ * How long something due at `dueAtMs` has stood still at `atMs`, with a definition's calendar: the one answer to that
+ * question. The engine puts it in an escalation's notification (for the instant its level fell due), the e-mail renders
+ * the engine's numbers, and the escalation inbox gives it for the time of the request, each with the calendar of the
+ * trajectory's definition. Both counts are of Amsterdam dates, so a level due 5 working days after the due date, at the
+ * same time of day, says 5 working days whatever the clock change.
+ *
+ * @param dueAtMs - The due instant, in epoch milliseconds (UTC).
+ * @param atMs - The instant looked at, in epoch milliseconds (UTC); at or before `dueAtMs` gives 0 and 0. Past it,
+ *   both instants must be finite epoch-millisecond numbers, otherwise a `RangeError` is thrown.
+ * @param options - `goodFriday` (default `false`) and `extraClosedDays` (default none); see {@link CalendarOptions}.
+ * @returns `overdueDays` (calendar days) and `overdueWorkingDays` (working days), both whole days.
+ */
+export function overdue(dueAtMs: number, atMs: number, options: CalendarOptions = {}): Overdue {
+  if (!(atMs > dueAtMs)) return { overdueDays: 0, overdueWorkingDays: 0 };
+  const date = (ms: number) => parseDays(toAmsterdamLocal(ms).date);
+  return { overdueDays: date(atMs) - date(dueAtMs), overdueWorkingDays: workingDaysBetween(dueAtMs, atMs, options) };
+}
+
 const DURATION_PATTERN =
   /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:[.,]\d+)?)S)?)?$/;
 

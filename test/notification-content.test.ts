@@ -17,7 +17,8 @@ import { renderEmail } from '../activities/email.js';
 import { buildOpenApi } from '../api/openapi.js';
 import { escalationRoutes, inboxItem } from '../api/routes/escalations.js';
 import type { Services } from '../api/services.js';
-import { overdue, TrajectoryEngine, type Notification } from '../workflows/engine.js';
+import { overdue } from '../definitions/calendar.js';
+import { TrajectoryEngine, type Notification } from '../workflows/engine.js';
 import type { TrajectoryView } from '../workflows/trajectory.js';
 import { validDefinition } from './helpers/notifying.js';
 

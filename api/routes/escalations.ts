@@ -3,9 +3,8 @@
  * acknowledging and deciding on an escalation. Decisions record the token's subject as who decided.
  */
 import { z } from 'zod';
-import type { CalendarOptions } from '../../definitions/calendar.js';
+import { overdue, type CalendarOptions } from '../../definitions/calendar.js';
 import { engineId } from '../../definitions/ids.js';
-import { overdue } from '../../workflows/engine.js';
 import { acknowledgeEscalationUpdate, decideEscalationUpdate, getStateQuery, type TrajectoryView } from '../../workflows/trajectory.js';
 import { ESCALATION_LEVEL, MUNICIPALITY } from '../../workflows/search-attributes.js';
 import type { Principal } from '../auth.js';

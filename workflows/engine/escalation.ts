@@ -1,9 +1,9 @@
 /**
  * Escalation: the two things that climb a ladder (./ladder.ts), a stalled step and the contact watch; resolving
- * escalations; how notifications describe them; acknowledgements and decisions; and {@link overdue}, the one
- * answer to how long something has stood still.
+ * escalations; how notifications describe them (with how long a step stood still: `overdue` in
+ * definitions/calendar.ts); acknowledgements and decisions.
  */
-import { toAmsterdamLocal, workingDaysBetween, type CalendarOptions } from '../../definitions/calendar.js';
+import { overdue } from '../../definitions/calendar.js';
 import { addDuration } from '../../definitions/durations.js';
 import { publicId, publicIdOrNull } from '../../definitions/ids.js';
 import type { Core } from './core.js';
@@ -11,27 +11,6 @@ import { setDeadline } from './clocks.js';
 import { climbDue, startLadder, type Climber } from './ladder.js';
 import { notify } from './outbox.js';
 import { EngineRejection, type Decision, type DecisionInput, type EngineState, type EscalationRecord, type Ladder, type OpenStep } from './types.js';
-
-/** How long a step (or the contact with the family) has stood still past its due date. */
-export interface Overdue {
-  /** Calendar days: the Europe/Amsterdam dates after the due date's, up to and including the date looked at. */
-  overdueDays: number;
-  /** Of those days, the working days by the definition's calendar (weekends, holidays, Goede Vrijdag and extra closed days excluded). */
-  overdueWorkingDays: number;
-}
-
-/**
- * How long something due at `dueAt` has stood still at `at` (epoch ms), with the definition's calendar: the one
- * answer the engine puts in an escalation's notification (at the instant its level fell due), the e-mail renders and
- * the escalation inbox gives (at the time of the request). Both counts are of Amsterdam dates, so a level due 5
- * working days after the due date, at the same time of day, says 5 working days whatever the clock change; 0 and 0
- * up to and on the due date itself.
- */
-export function overdue(dueAt: number, at: number, calendar: CalendarOptions = {}): Overdue {
-  if (!(at > dueAt)) return { overdueDays: 0, overdueWorkingDays: 0 };
-  const day = (ms: number) => Date.parse(`${toAmsterdamLocal(ms).date}T00:00:00Z`) / 86_400_000;
-  return { overdueDays: day(at) - day(dueAt), overdueWorkingDays: workingDaysBetween(dueAt, at, calendar) };
-}
 
 // ---- what climbs a ladder ----------------------------------------------------------------------------------------
 
@@ -125,8 +104,8 @@ export function resolveEscalations(core: Core, match: (e: EscalationRecord) => b
 /**
  * An escalation as its `escalation.raised` notification carries it: as {@link describe}, with the instant its level
  * fell due (`levelDueAt`; `dueAt` stays the step's due date), how long the step had stood still then (with the
- * definition's calendar, see {@link overdue}), and whether the level is the policy's `owner` level (a reminder to
- * the step's owner rather than an escalation to someone above).
+ * definition's calendar: `overdue` in definitions/calendar.ts, in whole days), and whether the level is the policy's
+ * `owner` level (a reminder to the step's owner rather than an escalation to someone above).
  */
 export function describeRaised(core: Core, record: EscalationRecord, ladder: Ladder, levelRole: string): Record<string, unknown> {
   const levelDueAt = ladder.nextAt ?? record.raisedAt;

@@ -35,7 +35,7 @@ import * as steps from './steps.js';
 import type { ActivityRequest, ClosedStep, DecisionInput, Effect, EngineState, EscalationRecord, EventRecord, Notification, OpenStep } from './types.js';
 
 export * from './types.js';
-export { elementOf, overdue, type Overdue } from './escalation.js';
+export { elementOf } from './escalation.js';
 export type { NodeHandler, NodeHandlers, NodeOf } from './nodes.js';
 
 export class TrajectoryEngine {
