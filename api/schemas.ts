@@ -444,6 +444,18 @@ export const TrajectoryState = z.strictObject({
       id: z.string().meta({ description: 'Its id.', examples: ['gezinstraject'] }),
       version: z.number().int().meta({ description: 'The version the trajectory runs, for its whole life.', examples: [1] }),
       name: z.string().meta({ description: 'Its name.', examples: ['Gezinstraject (1 gezin, 1 plan, 1 regisseur)'] }),
+      calendar: z
+        .strictObject({
+          goodFriday: z.boolean().meta({ description: 'Goede Vrijdag is no working day.', examples: [true] }),
+          extraClosedDays: z
+            .array(z.string().meta({ description: 'A local date (Europe/Amsterdam), `YYYY-MM-DD`.', examples: ['2026-12-24'] }))
+            .meta({ description: 'More days that are no working days.', examples: [['2026-12-24']] }),
+        })
+        .meta({
+          description:
+            "Its working-day calendar beyond weekends and national holidays: what the engine counts working days with (deadlines, the escalation ladder, and how long a step stood still, in notifications and in the inbox). Absent only for a trajectory whose last run ended before the state carried it.",
+        })
+        .optional(),
     })
     .meta({ description: 'The process definition it runs.' }),
   status: z.enum(['open', 'closed']).meta({ description: 'Open, or closed (it can be re-opened).', examples: ['open'] }),

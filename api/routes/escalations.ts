@@ -31,8 +31,9 @@ function stateOf(e: Escalation): 'open' | 'acknowledged' | 'decided' {
 
 /**
  * An escalation as the inbox and the answers to acknowledge and decide show it: the record, where it stands, how long
- * its step (or the contact) has stood still now, with the calendar of the trajectory's definition (the engine's
- * {@link overdue}, as the escalation's e-mail and webhook give it for the instant the level fell due), and links.
+ * its step (or the contact) has stood still now, with the calendar of the trajectory's definition (`calendar`: the one
+ * the trajectory's view carries, which the engine counts with; {@link overdue}, as the escalation's e-mail and webhook
+ * give it for the instant the level fell due), and links.
  */
 export function inboxItem(trajectoryId: string, e: Escalation, calendar: CalendarOptions, now = Date.now()) {
   const body = escalationBody(e);
@@ -63,30 +64,23 @@ function byElement(escalations: Escalation[], requested: string): Escalation | u
 /** What the engine refuses on an escalation (looked up first: the trajectory closed, no such escalation, resolved). */
 const ON_ESCALATION: readonly Refusal[] = ['TrajectoryClosed', 'EscalationNotFound', 'EscalationResolved'];
 
+/**
+ * The working-day calendar of a trajectory's definition, as its view carries it (the engine's: no catalog read, so
+ * the inbox counts as the engine and the e-mail do even when the catalog cannot be read or no longer has the
+ * version). Only a view written before it carried the calendar (a run that ended before, or a worker of before
+ * answering) lacks it: then the plain Dutch calendar.
+ */
+function calendarOf(state: TrajectoryView): CalendarOptions {
+  return state.definition.calendar ?? {};
+}
+
 /** Whether a manager answers escalations of this role (a token without `escalation_roles` answers all). */
 function answers(principal: Principal, role: string): boolean {
   return principal.role !== 'manager' || !principal.escalationRoles || principal.escalationRoles.includes(role);
 }
 
 export function escalationRoutes(s: Services): RouteSpec[] {
-  const { client, catalog } = s;
-
-  /**
-   * The working-day calendar of a trajectory's definition (Goede Vrijdag, extra closed days), from the municipality's
-   * catalog, once per definition version and request; the plain Dutch calendar should that version not be found.
-   */
-  const calendars = (municipality: string) => {
-    const read = new Map<string, Promise<CalendarOptions>>();
-    return (state: TrajectoryView): Promise<CalendarOptions> => {
-      const key = `${state.definition.id}@${state.definition.version}`;
-      let calendar = read.get(key);
-      if (!calendar) {
-        calendar = catalog.get(municipality, state.definition.id, state.definition.version).then((d) => d?.calendar ?? {}, () => ({}));
-        read.set(key, calendar);
-      }
-      return calendar;
-    };
-  };
+  const { client } = s;
 
   /**
    * Runs an escalation update after checking the escalation exists and the manager answers its role (otherwise it
@@ -101,7 +95,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
       const escalation = state.escalations.find((e) => e.id === engineId(requested)) ?? byElement(state.escalations, requested);
       if (!escalation || !answers(principal, escalation.role)) throw new ProblemError('not-found', `escalation "${requested}" does not exist`);
       const after = await run(escalation.id);
-      return inboxItem(id, after.escalations.find((e) => e.id === escalation.id)!, await calendars(principal.municipality)(after));
+      return inboxItem(id, after.escalations.find((e) => e.id === escalation.id)!, calendarOf(after));
     } catch (err) {
       if (err instanceof ProblemError) throw err;
       return translateTemporalError(client, err, id);
@@ -136,7 +130,6 @@ export function escalationRoutes(s: Services): RouteSpec[] {
           ids.push(wf.workflowId);
         }
         const now = Date.now();
-        const calendarOf = calendars(principal.municipality);
         const items: Array<ReturnType<typeof inboxItem>> = [];
         for (let i = 0; i < ids.length; i += INBOX_CONCURRENCY) {
           const batch = ids.slice(i, i + INBOX_CONCURRENCY);
@@ -148,8 +141,7 @@ export function escalationRoutes(s: Services): RouteSpec[] {
               (e) => e.resolvedAt === undefined && answers(principal, e.role) && (!q.role || e.role === q.role) && (!q.state || stateOf(e) === q.state),
             );
             if (open.length === 0) continue;
-            const calendar = await calendarOf(state);
-            for (const e of open) items.push(inboxItem(id, e, calendar, now));
+            for (const e of open) items.push(inboxItem(id, e, calendarOf(state), now));
           }
         }
         items.sort((a, b) => Date.parse(a.raisedAt) - Date.parse(b.raisedAt));

@@ -13,7 +13,13 @@ import type { TrajectoryInput } from './messages.js';
 export interface TrajectoryView {
   caseRef: string;
   municipality: string;
-  definition: { id: string; version: number; name: string };
+  /**
+   * The definition it runs, with the working-day calendar of that definition (what the engine counts working days
+   * with: deadlines, ladders, how long a step stood still), so whoever reads the view counts as the engine does without
+   * reading the definition from the catalog. `calendar` is absent only in the result of a run that ended before the
+   * view carried it.
+   */
+  definition: { id: string; version: number; name: string; calendar?: { goodFriday: boolean; extraClosedDays: string[] } };
   status: 'open' | 'closed';
   phase: { id: string; name: string; since: string } | null;
   startedAt: string;
@@ -100,7 +106,12 @@ export function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: num
   return {
     caseRef: input.caseRef,
     municipality: input.municipality,
-    definition: { id: input.definition.id, version: input.definition.version, name: input.definition.name },
+    definition: {
+      id: input.definition.id,
+      version: input.definition.version,
+      name: input.definition.name,
+      calendar: { goodFriday: input.definition.calendar.goodFriday, extraClosedDays: [...input.definition.calendar.extraClosedDays] },
+    },
     status: s.status,
     phase: phase && entered ? { id: phase.id, name: phase.name, since: iso(entered.enteredAt) } : null,
     startedAt: iso(s.startedAt),
