@@ -2,33 +2,15 @@
  * The API's contract where it was inconsistent with itself (issue #10, point 5): what it lists and what it filters
  * on speak the same ladder levels. supertest against the real app, a real worker and the dev server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createWorker } from '../worker/worker.js';
+import { describe, expect, it } from 'vitest';
 import { validateDefinition } from '../definitions/validate.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { TrajectoryList } from '../api/schemas.js';
-import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 import { as, testApp } from './helpers/api.js';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = uniqueId('contract');
-
-beforeAll(async () => {
-  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
-  env = e;
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
-  workerRun = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-});
+const temporal = useTemporal({ worker: { taskQueue: 'contract' } });
+const { taskQueue } = temporal;
 
 /** A step due in a second whose ladder reminds its owner at once (level 0) and the teamleider after an hour. */
 function ladder(id: string, due: string) {
@@ -62,7 +44,7 @@ describe('the trajectory list speaks ladder levels', () => {
     const registry = new DefinitionRegistry();
     registry.register(ladder('herinnerd', 'PT1S'));
     registry.register(ladder('rustig', 'P1D'));
-    const app = testApp(env.client, registry, taskQueue);
+    const app = testApp(temporal.client, registry, taskQueue);
     const municipality = `GM8${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
     const cs = await as(app, 'case-system', municipality);
     const reminded = (await cs.post('/v1/trajectories').send({ caseRef: uniqueId('ZAAK'), definitionId: 'herinnerd' }).expect(201)).body.id;

@@ -2,18 +2,15 @@
  * The HTTP API end to end: supertest against the real app (authentication included), a real worker and the Temporal
  * dev server. Every refusal is checked to be problem+json and to change nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { signToken } from '../api/auth.js';
 import { createMetrics } from '../runtime/metrics.js';
 import { apiRoutes } from '../api/app.js';
 import { scrub } from '../runtime/logger.js';
 import { openApiPath } from '../api/route.js';
-import { createWorker } from '../worker/worker.js';
-import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
 import { as, exists as existsIn, expectProblem, historyLength as historyLengthOf, TEST_SECRET, testApp } from './helpers/api.js';
 import { validateDefinition } from '../definitions/validate.js';
@@ -21,29 +18,17 @@ import { DefinitionRegistry } from '../definitions/registry.js';
 import type { Definition } from '../definitions/schema.js';
 import { ClosedStepView, TrajectoryState, TrajectoryList, Inbox } from '../api/schemas.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let worker: Worker;
-let workerRun: Promise<void>;
-let app: ReturnType<typeof testApp>;
 const metrics = createMetrics();
-const taskQueue = uniqueId('api');
+const temporal = useTemporal({ worker: { taskQueue: 'api', activityDeps: { escalationsRaised: metrics.escalationsRaised } } });
+const { taskQueue } = temporal;
+let app: ReturnType<typeof testApp>;
 
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle, activityDeps: { escalationsRaised: metrics.escalationsRaised } });
-  workerRun = worker.run();
-  app = testApp(env.client, shipped, taskQueue, { metrics });
+beforeAll(() => {
+  app = testApp(temporal.client, shipped, taskQueue, { metrics });
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-});
-
-const historyLength = (workflowId: string) => historyLengthOf(env.client, workflowId);
-const exists = (workflowId: string) => existsIn(env.client, workflowId);
+const historyLength = (workflowId: string) => historyLengthOf(temporal.client, workflowId);
+const exists = (workflowId: string) => existsIn(temporal.client, workflowId);
 
 function define(raw: Record<string, unknown>): Definition {
   const r = validateDefinition(raw, { activities: [] });
@@ -100,7 +85,7 @@ describe('API end to end', () => {
     // An operator of the municipality reads it too.
     expect((await (await as(app, 'operator')).get(`/v1/trajectories/${id}`)).status).toBe(200);
     // The worker really ran it on the server: the history holds the started and completed workflow task.
-    const events = (await env.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    const events = (await temporal.client.workflow.getHandle(id).fetchHistory()).events ?? [];
     expect(events.some((e) => e.workflowTaskCompletedEventAttributes)).toBe(true);
   });
 
@@ -262,7 +247,7 @@ describe('API end to end', () => {
 
   it('serves the escalation inbox; managers acknowledge and decide as themselves; operators pause, resume and reschedule', async () => {
     const municipality = randomMunicipality();
-    const quickApp = testApp(env.client, registryOf(quick()), taskQueue, { metrics });
+    const quickApp = testApp(temporal.client, registryOf(quick()), taskQueue, { metrics });
     const cs = await as(quickApp, 'case-system', municipality);
     const manager = await as(quickApp, 'manager', municipality, { subject: 'teamleider-3' });
     const wethouder = await as(quickApp, 'manager', municipality, { subject: 'wethouder-1', escalationRoles: ['wethouder'] });
@@ -345,7 +330,7 @@ describe('API end to end', () => {
   it('lists trajectories from the visibility store, and the overdue filter finds exactly the overdue ones', async () => {
     const def = (id: string, due: string) =>
       define({ id, version: 1, name: id, roles: [{ id: 'regisseur', name: 'Regisseur' }], phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due, next: 'e' }, { id: 'e', type: 'end' }] }] });
-    const listApp = testApp(env.client, registryOf(def('snel', 'PT1S'), def('traag', 'P1D')), taskQueue);
+    const listApp = testApp(temporal.client, registryOf(def('snel', 'PT1S'), def('traag', 'P1D')), taskQueue);
     const municipality = randomMunicipality();
     const cs = await as(listApp, 'case-system', municipality);
     const operator = await as(listApp, 'operator', municipality);
@@ -493,7 +478,7 @@ describe('API end to end', () => {
   });
 
   it('sends security headers, limits each client\'s rate and exports request metrics', async () => {
-    const limited = testApp(env.client, shipped, taskQueue, { rateLimitPerMinute: 3 });
+    const limited = testApp(temporal.client, shipped, taskQueue, { rateLimitPerMinute: 3 });
     const cs = await as(limited, 'case-system', 'GM0363', { subject: 'druk-systeem' });
     for (let i = 0; i < 3; i++) expect((await cs.get('/v1/definitions')).status).toBe(200);
     const tooMany = await cs.get('/v1/definitions');

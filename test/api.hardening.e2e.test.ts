@@ -3,40 +3,26 @@
  * tests. supertest against the real app (token verification included), a real worker and the dev server; every
  * refusal is problem+json with its path and changes nothing.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { SignJWT } from 'jose';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import { createWorker } from '../worker/worker.js';
 import { reopenTrajectory } from '../clients/reopen.js';
 import { containsBsn, StartTrajectoryRequest } from '../api/schemas.js';
-import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
 import { as, exists as existsIn, expectProblem, historyLength as historyLengthOf, TEST_SECRET, testApp } from './helpers/api.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let worker: Worker;
-let workerRun: Promise<void>;
+const temporal = useTemporal({ worker: { taskQueue: 'hardening' } });
+const { taskQueue } = temporal;
 let app: ReturnType<typeof testApp>;
-const taskQueue = uniqueId('hardening');
 
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
-  workerRun = worker.run();
-  app = testApp(env.client, shipped, taskQueue);
+beforeAll(() => {
+  app = testApp(temporal.client, shipped, taskQueue);
 });
 
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-});
-
-const historyLength = (workflowId: string) => historyLengthOf(env.client, workflowId);
-const exists = (workflowId: string) => existsIn(env.client, workflowId);
+const historyLength = (workflowId: string) => historyLengthOf(temporal.client, workflowId);
+const exists = (workflowId: string) => existsIn(temporal.client, workflowId);
 
 /** `{ a: { a: … { a: leaf } } }`, `levels` objects deep. */
 function nested(levels: number, leaf: unknown = 1): Record<string, unknown> {
@@ -56,16 +42,16 @@ describe('API hardening: the hostile-client corpus', () => {
     // A worker of its own, stopped once the trajectory has closed: a read that needed a query would wait for a
     // worker to replay the closed run (before: 30 s, then a 500).
     const queue = uniqueId('closed');
-    const own = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: bundle });
+    const own = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: temporal.bundle });
     const ownRun = own.run();
-    const ownApp = testApp(env.client, shipped, queue);
+    const ownApp = testApp(temporal.client, shipped, queue);
     const cs = await as(ownApp, 'case-system');
     const caseRef = uniqueId('ZAAK');
     const id = `GM0363-${caseRef}`;
     await cs.post('/v1/trajectories').send({ caseRef }).expect(201);
     await cs.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({}).expect(200);
     await cs.post(`/v1/trajectories/${id}/close`).send({ reason: 'doelen behaald' }).expect(200);
-    await env.client.workflow.getHandle(id).result();
+    await temporal.client.workflow.getHandle(id).result();
     own.shutdown();
     await ownRun;
 
@@ -80,13 +66,13 @@ describe('API hardening: the hostile-client corpus', () => {
     expectProblem(await (await as(ownApp, 'manager')).post(`/v1/trajectories/${id}/escalations/assign-director@0/acknowledge`).send({}), 404, 'not-found');
 
     // Re-opening takes the closed run's snapshot from its result too: the next run starts with no worker running.
-    const { runId } = await reopenTrajectory(env.client, { workflowId: id, taskQueue: queue, reason: 'gezin meldt zich opnieuw', by: 'case-system-1' });
-    expect((await env.client.workflow.getHandle(id, runId).describe()).status.name).toBe('RUNNING');
-    const again = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: bundle });
+    const { runId } = await reopenTrajectory(temporal.client, { workflowId: id, taskQueue: queue, reason: 'gezin meldt zich opnieuw', by: 'case-system-1' });
+    expect((await temporal.client.workflow.getHandle(id, runId).describe()).status.name).toBe('RUNNING');
+    const again = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: temporal.bundle });
     await again.runUntil(async () => {
       expect((await cs.get(`/v1/trajectories/${id}`)).body).toMatchObject({ status: 'open', phase: { id: 'intake' }, reopenings: [{ reason: 'gezin meldt zich opnieuw' }] });
       await cs.post(`/v1/trajectories/${id}/close`).send({ reason: 'klaar' }).expect(200);
-      await env.client.workflow.getHandle(id).result();
+      await temporal.client.workflow.getHandle(id).result();
     });
   });
 
@@ -200,7 +186,7 @@ describe('API hardening: the hostile-client corpus', () => {
 
   it('never locks a valid token out because its address sent refused ones; limits readiness per address', async () => {
     // 2 a minute per client: refused tokens are limited per address at 20 a minute.
-    const limited = testApp(env.client, shipped, taskQueue, { rateLimitPerMinute: 2 });
+    const limited = testApp(temporal.client, shipped, taskQueue, { rateLimitPerMinute: 2 });
     const statuses: number[] = [];
     for (let i = 0; i < 25; i++) statuses.push((await request(limited).get('/v1/definitions').set('authorization', 'Bearer a.b.c')).status);
     expect(statuses.slice(0, 20).every((s) => s === 401)).toBe(true);

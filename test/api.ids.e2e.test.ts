@@ -4,33 +4,15 @@
  * and the engine's spelling is still accepted where it arrives percent-encoded. supertest against the real app, a
  * real worker and the dev server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
-import { createWorker } from '../worker/worker.js';
+import { describe, expect, it } from 'vitest';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { InboxItem, TrajectoryState } from '../api/schemas.js';
-import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 import { as, testApp } from './helpers/api.js';
 import { goalsLoopDefinition } from './helpers/notifying.js';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = uniqueId('ids');
-
-beforeAll(async () => {
-  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
-  env = e;
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
-  workerRun = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-});
+const temporal = useTemporal({ worker: { taskQueue: 'ids' } });
+const { taskQueue } = temporal;
 
 const definition = () => goalsLoopDefinition({ teamleiderAfter: 'P1D', checkinDue: 'P1D' });
 
@@ -54,7 +36,7 @@ describe('step and escalation ids in the API', () => {
   it('are shown safe in a path, taken unencoded by every route, and taken in the old spelling percent-encoded', async () => {
     const registry = new DefinitionRegistry();
     registry.register(definition());
-    const app = testApp(env.client, registry, taskQueue);
+    const app = testApp(temporal.client, registry, taskQueue);
     const municipality = `GM7${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
     const cs = await as(app, 'case-system', municipality);
     const manager = await as(app, 'manager', municipality, { subject: 'teamleider-3' });

@@ -4,36 +4,18 @@
  * seconds. Marianne's breakthrough route (DOMAIN.md §5), from the school's signal to the end of the
  * waakvlamcontract, then a relapse re-opening it and a re-open after closure.
  */
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
-import { createWorker } from '../worker/worker.js';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueId } from './helpers/temporal.js';
+import { expect, it } from 'vitest';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
 import { planGoals, settle } from './helpers/driver.js';
 import { as, expectProblem, testApp } from './helpers/api.js';
 import { TrajectoryState } from '../api/schemas.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-let worker: Worker;
-let workerRun: Promise<void>;
-const taskQueue = uniqueId('lifecycle');
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
-  workerRun = worker.run();
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
-});
+const temporal = useTemporal({ server: 'time-skipping', worker: { taskQueue: 'lifecycle' } });
+const { taskQueue } = temporal;
 
 it('carries a gezinstraject from intake through aftercare, a relapse and a re-opening, over HTTP', { timeout: 120_000 }, async () => {
-  const app = testApp(env.client, shipped, taskQueue);
+  const app = testApp(temporal.client, shipped, taskQueue);
   const zaaksysteem = await as(app, 'case-system', 'GM0363', { subject: 'regisseur-1' });
   const teamleider = await as(app, 'case-system', 'GM0363', { subject: 'teamleider-2' });
   const caseRef = uniqueId('MARIANNE');
@@ -53,7 +35,7 @@ it('carries a gezinstraject from intake through aftercare, a relapse and a re-op
     await zaaksysteem.post(`/v1/trajectories/${id}/events`).send({ event: name, ...(payload !== undefined ? { payload } : {}) }).expect(202);
   };
   const skip = async (duration: string) => {
-    await env.sleep(duration);
+    await temporal.env.sleep(duration);
     await state();
   };
 
@@ -134,5 +116,5 @@ it('carries a gezinstraject from intake through aftercare, a relapse and a re-op
     'intake', 'safety', 'stabilisation', 'family-plan', 'execution', 'closure', 'aftercare', 'family-plan', 'safety',
   ]);
   await zaaksysteem.post(`/v1/trajectories/${id}/close`).send({ reason: 'afgerond' }).expect(200);
-  await settle(env.client.workflow.getHandle(id));
+  await settle(temporal.client.workflow.getHandle(id));
 });

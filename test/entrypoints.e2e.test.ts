@@ -4,30 +4,26 @@
  * metrics there too (not in the public API), and refuses to start without a key to verify tokens.
  */
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, describe, expect, it } from 'vitest';
 import { validateDefinition } from '../definitions/validate.js';
 import { getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { freePort, startNpm, type StartedProcess } from './helpers/process.js';
-import { createDevServerEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 
 const root = resolve(import.meta.dirname, '..');
-let env: TestWorkflowEnvironment;
+const temporal = useTemporal({ bundle: false });
 const running: StartedProcess[] = [];
 
-beforeAll(async () => {
-  env = await createDevServerEnv();
-});
+// Before the server stops (afterAll hooks run last registered first).
 afterAll(async () => {
   for (const p of running) await p.interrupt(5_000);
-  await env?.teardown();
 });
 
 describe('production entry points', () => {
   it('npm run worker runs trajectories and serves the escalations it raised as Prometheus metrics', { timeout: 120_000 }, async () => {
     const taskQueue = uniqueId('worker');
     const metricsPort = await freePort();
-    const worker = startNpm('worker', { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, WAAKVLAM_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' }, root);
+    const worker = startNpm('worker', { ...process.env, TEMPORAL_ADDRESS: temporal.env.address, TEMPORAL_TASK_QUEUE: taskQueue, WAAKVLAM_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' }, root);
     running.push(worker);
     await worker.waitFor('worker running');
 
@@ -44,7 +40,7 @@ describe('production entry points', () => {
       { activities: [] },
     );
     if (!definition.ok) throw new Error(JSON.stringify(definition.problems));
-    const handle = await env.client.workflow.start(trajectoryWorkflow, {
+    const handle = await temporal.client.workflow.start(trajectoryWorkflow, {
       workflowId: uniqueId('GM0599-WORKER'),
       taskQueue,
       args: [{ caseRef: 'WORKER-1', municipality: 'GM0599', definition: definition.definition }],
@@ -75,7 +71,7 @@ describe('production entry points', () => {
     const [apiPort, metricsPort] = await Promise.all([freePort(), freePort()]);
     const api = startNpm('api', {
       ...process.env,
-      TEMPORAL_ADDRESS: env.address,
+      TEMPORAL_ADDRESS: temporal.env.address,
       PORT: String(apiPort),
       HOST: '127.0.0.1',
       WAAKVLAM_JWT_SECRET: 'a-configured-secret-of-at-least-32-characters',
@@ -107,7 +103,7 @@ describe('production entry points', () => {
   });
 
   it('npm run api refuses to start without a key to verify tokens, naming the variables', async () => {
-    const api = startNpm('api', { ...process.env, TEMPORAL_ADDRESS: env.address, PORT: String(await freePort()), WAAKVLAM_JWT_SECRET: '', WAAKVLAM_JWKS_URL: '' }, root);
+    const api = startNpm('api', { ...process.env, TEMPORAL_ADDRESS: temporal.env.address, PORT: String(await freePort()), WAAKVLAM_JWT_SECRET: '', WAAKVLAM_JWKS_URL: '' }, root);
     running.push(api);
     const exit = await new Promise<number | null>((resolve) => api.child.once('exit', (code) => resolve(code)));
     expect(exit).toBe(1);

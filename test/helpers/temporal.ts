@@ -3,11 +3,13 @@
  * Both come from the binaries `npm install` provisioned (see scripts/temporal-binaries.ts); where none was
  * provisioned, the SDK downloads its own (needs the vendor's website).
  */
+import { afterAll, beforeAll } from 'vitest';
+import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundle } from '@temporalio/worker';
 import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-binaries.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
-import { WORKFLOWS_PATH } from '../../worker/worker.js';
+import { createWorker, WORKFLOWS_PATH, type CreateWorkerOptions } from '../../worker/worker.js';
 import { ensureSearchAttributes } from '../../runtime/search-attributes.js';
 
 let runtimeInstalled = false;
@@ -44,6 +46,87 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
 /** Bundles the workflows once per test file; each test then starts a fresh worker with it. */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+}
+
+/** What {@link useTemporal} sets up for a test file. */
+export interface UseTemporalOptions {
+  /** The dev server (default) or the time-skipping test server. */
+  server?: 'dev' | 'time-skipping';
+  /** Bundle the workflows (default true). */
+  bundle?: boolean;
+  /**
+   * A worker for the whole file on the task queue `uniqueId(taskQueue)`, running once the server is up and shut down
+   * before it stops; the rest (activity deps, extra activities, overrides) goes to createWorker as it is.
+   */
+  worker?: { taskQueue: string } & Omit<CreateWorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowBundle'>;
+  /** Started before the server, stopped after it (webhook receivers, mail servers). */
+  services?: ReadonlyArray<{ start(): Promise<unknown>; stop(): Promise<unknown> }>;
+}
+
+/** The file's server, bundle and worker: each readable from the first beforeAll of the file on. */
+export interface TemporalFixture {
+  readonly env: TestWorkflowEnvironment;
+  readonly client: Client;
+  readonly bundle: WorkflowBundle;
+  readonly worker: Worker;
+  /** The worker's task queue (known at once). */
+  readonly taskQueue: string;
+}
+
+/**
+ * One Temporal server per test file, with the bundled workflows and (with `worker`) a worker running on a task queue
+ * of the file's own: registers the file's beforeAll and afterAll (call it at the top level, before the file's own
+ * hooks, which then see it started and run their afterAll before it stops).
+ */
+export function useTemporal(options: UseTemporalOptions = {}): TemporalFixture {
+  const { server = 'dev', bundle: bundled = true, worker: workerOptions, services = [] } = options;
+  const taskQueue = workerOptions ? uniqueId(workerOptions.taskQueue) : undefined;
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundle | undefined;
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+
+  beforeAll(async () => {
+    await Promise.all(services.map((s) => s.start()));
+    [env, bundle] = await Promise.all([
+      server === 'dev' ? createDevServerEnv() : createTimeSkippingEnv(),
+      bundled ? bundleWorkflows() : undefined,
+    ]);
+    if (workerOptions) {
+      const { taskQueue: _prefix, ...rest } = workerOptions;
+      worker = await createWorker({ ...rest, connection: env.nativeConnection, namespace: 'default', taskQueue: taskQueue!, workflowBundle: bundle });
+      workerRun = worker.run();
+    }
+  });
+
+  afterAll(async () => {
+    worker?.shutdown();
+    await workerRun;
+    await env?.teardown();
+    await Promise.all(services.map((s) => s.stop()));
+  });
+
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`useTemporal: no ${what} (not started yet, or not asked for)`);
+    return value;
+  };
+  return {
+    get env() {
+      return ready(env, 'server');
+    },
+    get client() {
+      return ready(env, 'server').client;
+    },
+    get bundle() {
+      return ready(bundle, 'bundle');
+    },
+    get worker() {
+      return ready(worker, 'worker');
+    },
+    get taskQueue() {
+      return ready(taskQueue, 'worker');
+    },
+  };
 }
 
 /** A unique id per test, readable in the Web UI. */
