@@ -5,13 +5,10 @@
  * refused for the time being, the others are sent, the activity is retried, and the retry sends only to that one.
  * The e-mail's "stalled" line is the webhook's count, for the instant the level fell due.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { messageIdFor } from '../activities/email.js';
-import { validDefinition, withNotifyingTrajectory } from './helpers/notifying.js';
-import { MailServer, WebhookReceiver, type ReceivedMail } from './helpers/receivers.js';
-import { bundleWorkflows, createTimeSkippingEnv } from './helpers/temporal.js';
+import { useNotifying, validDefinition, withNotifyingTrajectory } from './helpers/notifying.js';
+import type { ReceivedMail } from './helpers/receivers.js';
 
 const definition = validDefinition({
   id: 'ontvangers',
@@ -44,20 +41,8 @@ const definition = validDefinition({
 /** Who was told of the housing step, level by level (the directory has no wethouder: the regieteam hears it). */
 const TOLD = ['bemiddeling@corporatie.example', 'teamleider@gemeente.example', 'regieteam@gemeente.example'];
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-const receiver = new WebhookReceiver();
-const mail = new MailServer();
-
-beforeAll(async () => {
-  await Promise.all([receiver.start(), mail.start()]);
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await Promise.all([receiver.stop(), mail.stop()]);
-});
+const notifying = useNotifying();
+const { receiver, mail } = notifying;
 
 /** The `To:` header of a message, unfolded. */
 const toHeader = (m: ReceivedMail) => /^To: (.*(?:\r?\n[ \t].*)*)/m.exec(m.raw)?.[1]?.replace(/\r?\n[ \t]/g, ' ') ?? '';
@@ -65,7 +50,7 @@ const messageId = (m: ReceivedMail) => /^Message-ID: (.*)$/im.exec(m.raw)?.[1]?.
 
 describe('e-mail recipients', () => {
   it('each get a message of their own; a retry after one was refused for the time being sends only to that one', async () => {
-    await withNotifyingTrajectory({ env, bundle, receiver, mail }, { definition }, async (d) => {
+    await withNotifyingTrajectory(notifying, { definition }, async (d) => {
       const id = d.handle.workflowId;
       const mine = () => mail.messages.filter((m) => m.subject.includes(id));
       await d.skip('3 days');

@@ -9,22 +9,18 @@
  *   roles; the update validator too) and changes nothing; a reassignment to a role goes through;
  * - the notification activities themselves send role ids only, also for an event scheduled before owners were checked.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import { toCloudEvent, type NotificationEnvelope } from '../activities/cloudevents.js';
 import { renderEmail } from '../activities/email.js';
 import type { Definition } from '../definitions/schema.js';
 import { TrajectoryEngine } from '../workflows/engine.js';
 import { decideEscalationUpdate, type TrajectoryInput } from '../workflows/trajectory.js';
 import type { Driver } from './helpers/driver.js';
-import { validDefinition, withNotifyingTrajectory } from './helpers/notifying.js';
+import { useNotifying, validDefinition, withNotifyingTrajectory } from './helpers/notifying.js';
 import { shipped } from './helpers/definitions.js';
 import { as, expectProblem, testApp } from './helpers/api.js';
-import { MailServer, WebhookReceiver } from './helpers/receivers.js';
-import { bundleWorkflows, createTimeSkippingEnv } from './helpers/temporal.js';
 
 /** Text from the family's plan: must stay in the trajectory's state, never in a notification. */
 const PRIVATE = { owner: 'Mevrouw J. de Vries (GGZ Noord)', title: 'Rouwverwerking na overlijden vader' };
@@ -63,23 +59,11 @@ const plan = {
   ],
 };
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-const receiver = new WebhookReceiver();
-const mail = new MailServer();
-
-beforeAll(async () => {
-  await Promise.all([receiver.start(), mail.start()]);
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await Promise.all([receiver.stop(), mail.stop()]);
-});
+const notifying = useNotifying();
+const { receiver, mail } = notifying;
 
 const withTrajectory = (extra: Partial<TrajectoryInput>, fn: (d: Driver) => Promise<void>) =>
-  withNotifyingTrajectory({ env, bundle, receiver, mail }, { definition: definition(), ...extra }, fn);
+  withNotifyingTrajectory(notifying, { definition: definition(), ...extra }, fn);
 
 /** Every webhook body and e-mail of one trajectory. */
 function notificationsOf(workflowId: string) {
@@ -119,7 +103,7 @@ describe('owners are roles of the definition', () => {
 
   it('a step carried over from an earlier run with a free-text owner escalates under the regisseur', async () => {
     // A run from before the owner check (continue-as-new carries its state): its goal step has a free-text owner.
-    const old = TrajectoryEngine.start(definition(), { doelen: [plan.doelen[1]] }, await env.currentTimeMs());
+    const old = TrajectoryEngine.start(definition(), { doelen: [plan.doelen[1]] }, await notifying.env.currentTimeMs());
     old.state.openSteps[0]!.owner = PRIVATE.owner;
     old.takeNotifications();
     await withTrajectory({ state: old.state, runs: 1 }, async (d) => {
@@ -136,7 +120,7 @@ describe('owners are roles of the definition', () => {
     await withTrajectory({ data: plan }, async (d) => {
       await d.skip('1 minute');
       await d.settle();
-      const app = testApp(env.client, shipped, 'unused');
+      const app = testApp(notifying.env.client, shipped, 'unused');
       const manager = await as(app, 'manager', 'GM0363', { subject: 'teamleider-3' });
       const decide = (owner: string) =>
         manager.post(`/v1/trajectories/${d.handle.workflowId}/escalations/${encodeURIComponent('goals/woning@0')}/decisions`).send({ type: 'reassign', owner, reason: 'andere partij' });

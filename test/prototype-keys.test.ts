@@ -5,18 +5,15 @@
  * (never retried without end); a trajectory with such a role escalates, tells the fallback and, once closed, ends.
  * The directory and the e-mail activity run against a real SMTP server, the workflow on the time-skipping server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../activities/index.js';
 import { resolveRecipients } from '../activities/directory.js';
 import type { NotificationEnvelope } from '../activities/cloudevents.js';
 import { TrajectoryEngine } from '../workflows/engine.js';
 import { closeUpdate } from '../workflows/trajectory.js';
-import { DIRECTORY, validDefinition, withNotifyingTrajectory } from './helpers/notifying.js';
-import { MailServer, WebhookReceiver } from './helpers/receivers.js';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueId } from './helpers/temporal.js';
+import { DIRECTORY, useNotifying, validDefinition, withNotifyingTrajectory } from './helpers/notifying.js';
+import { uniqueId } from './helpers/temporal.js';
 
 const PROTO_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
 const directory = DIRECTORY;
@@ -32,20 +29,8 @@ const raisedEnvelope = (id: string, municipality = 'GM0363'): NotificationEnvelo
   },
 });
 
-const mail = new MailServer();
-const receiver = new WebhookReceiver();
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  await Promise.all([mail.start(), receiver.start()]);
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-  await Promise.all([mail.stop(), receiver.stop()]);
-});
+const notifying = useNotifying();
+const { receiver, mail } = notifying;
 
 describe('the directory', () => {
   it('answers a role or organisation named like an Object.prototype property with the fallback', () => {
@@ -186,7 +171,7 @@ describe('a trajectory with a role named "constructor"', () => {
       ],
     });
     const data = { doelen: ['__proto__', 'toString', 'constructor'].map((eigenaar, i) => ({ id: `doel-${i + 1}`, titel: 'Doel', eigenaar })) };
-    await withNotifyingTrajectory({ env, bundle, receiver, mail }, { definition, data }, async (d) => {
+    await withNotifyingTrajectory(notifying, { definition, data }, async (d) => {
       const handle = d.handle;
       await d.skip('1 minute');
       await d.settle();
@@ -226,7 +211,7 @@ describe('an e-mail nobody can receive', () => {
     });
     receiver.down = true;
     try {
-      await withNotifyingTrajectory({ env, bundle, receiver, mail }, { definition, municipality: 'GM0598' }, async (d) => {
+      await withNotifyingTrajectory(notifying, { definition, municipality: 'GM0598' }, async (d) => {
         const handle = d.handle;
         await d.skip('1 minute');
         const raised = () => receiver.received.filter((r) => r.body.includes(`"subject":"${handle.workflowId}"`) && r.body.includes('escalation.raised'));

@@ -10,8 +10,8 @@ import { validateDefinition } from '../../definitions/validate.js';
 import { trajectoryWorkflow, type TrajectoryInput } from '../../workflows/trajectory.js';
 import { createWorker } from '../../worker/worker.js';
 import { Driver } from './driver.js';
-import type { MailServer, WebhookReceiver } from './receivers.js';
-import { uniqueId } from './temporal.js';
+import { MailServer, WebhookReceiver } from './receivers.js';
+import { uniqueId, useTemporal } from './temporal.js';
 
 /** Standard Webhooks secret the worker signs with. */
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('waakvlam-notifying-secret-32-bytes').toString('base64')}`;
@@ -38,6 +38,26 @@ export interface Notifying {
   bundle: WorkflowBundle;
   receiver: WebhookReceiver;
   mail: MailServer;
+}
+
+/**
+ * A time-skipping server, the bundled workflows, a webhook receiver and a mail server for the whole test file (started
+ * in its beforeAll, stopped in its afterAll); `env` and `bundle` are there from the file's first beforeAll on.
+ */
+export function useNotifying(): Notifying {
+  const receiver = new WebhookReceiver();
+  const mail = new MailServer();
+  const temporal = useTemporal({ server: 'time-skipping', services: [receiver, mail] });
+  return {
+    get env() {
+      return temporal.env;
+    },
+    get bundle() {
+      return temporal.bundle;
+    },
+    receiver,
+    mail,
+  };
 }
 
 /**
