@@ -3,7 +3,7 @@
  * merged, isolation between municipalities, idempotent registration, refusals that leave history untouched, state
  * that lives in Temporal (a new worker and a new client see it), continue-as-new without losing a version.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   Client,
   Connection,
@@ -11,8 +11,6 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import { ACTIVITY_NAMES } from '../activities/names.js';
 import { CatalogError, DefinitionCatalog } from '../clients/catalog.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
@@ -21,26 +19,17 @@ import { validateDefinition } from '../definitions/validate.js';
 import { catalogWorkflowId, definitionCatalogWorkflow } from '../workflows/definition-catalog.js';
 import { createWorker } from '../worker/worker.js';
 import { gezinstraject, shipped } from './helpers/definitions.js';
-import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  [env, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
-});
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const temporal = useTemporal();
 
 /** Municipality codes GM9xxx, a different one for every use in this file (the catalog's id is per municipality). */
 let nextCode = 9000 + Math.floor(Math.random() * 800);
 const municipality = () => `GM${nextCode++}`;
 
 /** Runs `fn` with a fresh worker on its own task queue and a catalog using it. */
-async function withWorker<T>(taskQueue: string, fn: (catalog: DefinitionCatalog) => Promise<T>, client: Client = env.client): Promise<T> {
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
+async function withWorker<T>(taskQueue: string, fn: (catalog: DefinitionCatalog) => Promise<T>, client: Client = temporal.client): Promise<T> {
+  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle });
   return worker.runUntil(fn(new DefinitionCatalog({ client, taskQueue, shipped })));
 }
 
@@ -66,7 +55,7 @@ async function refusal(promise: Promise<unknown>): Promise<CatalogError> {
 }
 
 async function historyLength(workflowId: string): Promise<number> {
-  return (await env.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
+  return (await temporal.client.workflow.getHandle(workflowId).fetchHistory()).events?.length ?? 0;
 }
 
 describe('definition catalog', () => {
@@ -74,14 +63,22 @@ describe('definition catalog', () => {
     const gm = municipality();
     const taskQueue = uniqueId('catalog');
     await withWorker(taskQueue, async (registrar) => {
-      const reader = new DefinitionCatalog({ client: env.client, taskQueue, shipped, cacheMs: 300 });
-      expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1]);
-      expect(await registrar.versionsOf(gm, 'gezinstraject')).toEqual([1]);
-      await registrar.register(gm, gezinstrajectVersion(2, 7), 'beheerder-1');
-      expect(await registrar.versionsOf(gm, 'gezinstraject')).toEqual([1, 2]); // its own: at once
-      expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1]); // read a moment ago: reused
-      await new Promise((r) => setTimeout(r, 350));
-      expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1, 2]);
+      const reader = new DefinitionCatalog({ client: temporal.client, taskQueue, shipped, cacheMs: 300 });
+      // The catalog's clock (Date) stands still but where the test moves it: "a moment" is not the time the
+      // registration below happens to take (a loaded machine made it longer than cacheMs).
+      vi.useFakeTimers({ toFake: ['Date'] });
+      try {
+        expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1]);
+        expect(await registrar.versionsOf(gm, 'gezinstraject')).toEqual([1]);
+        await registrar.register(gm, gezinstrajectVersion(2, 7), 'beheerder-1');
+        expect(await registrar.versionsOf(gm, 'gezinstraject')).toEqual([1, 2]); // its own: at once
+        vi.advanceTimersByTime(299);
+        expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1]); // read a moment ago: reused
+        vi.advanceTimersByTime(51);
+        expect(await reader.versionsOf(gm, 'gezinstraject')).toEqual([1, 2]);
+      } finally {
+        vi.useRealTimers();
+      }
     });
   });
 
@@ -95,7 +92,7 @@ describe('definition catalog', () => {
       expect(await catalog.get(gm, 'gezinstraject')).toEqual(gezinstraject());
       expect(await catalog.get(gm, 'gezinstraject', 2)).toBeUndefined();
       expect(await catalog.get(gm, 'onbekend')).toBeUndefined();
-      await expect(env.client.workflow.getHandle(catalogWorkflowId(gm)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      await expect(temporal.client.workflow.getHandle(catalogWorkflowId(gm)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
     });
   });
 
@@ -174,14 +171,14 @@ describe('definition catalog', () => {
     twoShipped.register(gezinstraject());
     twoShipped.register(gezinstrajectVersion(3, 3));
     await withWorker(taskQueue, async () => {
-      const catalog = new DefinitionCatalog({ client: env.client, taskQueue, shipped: twoShipped });
+      const catalog = new DefinitionCatalog({ client: temporal.client, taskQueue, shipped: twoShipped });
       const v2 = await refusal(catalog.register(gm, gezinstrajectVersion(2, 4), 'beheerder-1'));
       expect(v2.type).toBe('VersionNotNewer');
       expect(v2.message).toMatch(/version 2 is not newer than the shipped version 3/);
       expect((await refusal(catalog.register(gm, gezinstrajectVersion(3, 4), 'beheerder-1'))).type).toBe('VersionExists');
       expect(await catalog.register(gm, gezinstrajectVersion(3, 3), 'beheerder-1')).toEqual({ definition: gezinstrajectVersion(3, 3), source: 'shipped' });
       // Nothing was registered: no catalog workflow.
-      await expect(env.client.workflow.getHandle(catalogWorkflowId(gm)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+      await expect(temporal.client.workflow.getHandle(catalogWorkflowId(gm)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
       await catalog.register(gm, gezinstrajectVersion(4, 4), 'beheerder-1');
       expect(await catalog.versionsOf(gm, 'gezinstraject')).toEqual([1, 3, 4]);
     });
@@ -208,7 +205,7 @@ describe('definition catalog', () => {
     const v2 = gezinstrajectVersion(2, 3);
     const record = await withWorker(taskQueue, (catalog) => catalog.register(gm, v2, 'beheerder-1'));
 
-    const connection = await Connection.connect({ address: env.address });
+    const connection = await Connection.connect({ address: temporal.env.address });
     try {
       const client = new Client({ connection, namespace: 'default' });
       await withWorker(
@@ -238,7 +235,7 @@ describe('definition catalog', () => {
     const workflowId = catalogWorkflowId(gm);
     const taskQueue = uniqueId('catalog');
     await withWorker(taskQueue, async (catalog) => {
-      const first = await env.client.workflow.start(definitionCatalogWorkflow, {
+      const first = await temporal.client.workflow.start(definitionCatalogWorkflow, {
         workflowId,
         taskQueue,
         args: [{ municipality: gm, maxHistoryEvents: 12 }],
@@ -246,8 +243,8 @@ describe('definition catalog', () => {
       const records = [];
       for (let version = 2; version <= 7; version++) records.push(await catalog.register(gm, gezinstrajectVersion(version, version), `beheerder-${version}`));
 
-      expect((await env.client.workflow.getHandle(workflowId, first.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
-      const current = await env.client.workflow.getHandle(workflowId).describe();
+      expect((await temporal.client.workflow.getHandle(workflowId, first.firstExecutionRunId).describe()).status.name).toBe('CONTINUED_AS_NEW');
+      const current = await temporal.client.workflow.getHandle(workflowId).describe();
       expect(current.runId).not.toBe(first.firstExecutionRunId);
       expect(current.status.name).toBe('RUNNING');
 
@@ -267,7 +264,7 @@ describe('definition catalog', () => {
     const v2 = gezinstrajectVersion(2, 3);
     await withWorker(uniqueId('catalog'), async (catalog) => {
       await catalog.register(gm, v2, 'beheerder-1');
-      await env.client.workflow.getHandle(catalogWorkflowId(gm)).terminate('by hand');
+      await temporal.client.workflow.getHandle(catalogWorkflowId(gm)).terminate('by hand');
       await expect(catalog.register(gm, gezinstrajectVersion(3, 4), 'beheerder-1')).rejects.toBeInstanceOf(WorkflowExecutionAlreadyStartedError);
       // What was registered can still be read (a closed workflow answers queries while it is retained).
       expect(await catalog.versionsOf(gm, 'gezinstraject')).toEqual([1, 2]);
