@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import type { CatalogEntry } from '../clients/catalog.js';
-import { publicId, publicIdOrNull } from '../definitions/ids.js';
+import { publicId, publicIdOrNull, publicReason } from '../definitions/ids.js';
 import type { Problem as DefinitionProblem } from '../definitions/validate.js';
 import type { Decision } from '../workflows/engine.js';
 import type { ClosedStepView as WorkflowClosedStepView, TrajectoryView } from '../workflows/trajectory.js';
@@ -649,9 +649,12 @@ export function escalationBody(e: ViewEscalation): EscalationBody {
   return { ...(e as EscalationBody), id: publicId(e.id), stepId: publicIdOrNull(e.stepId) };
 }
 
-/** A step (open or closed) of the workflow's view with its id in the API's spelling ({@link publicId}). */
-export function stepBody<S extends { id: string }>(s: S): S {
-  return { ...s, id: publicId(s.id) };
+/**
+ * A step (open or closed) of the workflow's view with its id in the API's spelling ({@link publicId}), and so the
+ * escalation id in the reason the engine wrote for a deadline set by a decision ({@link publicReason}).
+ */
+export function stepBody<S extends { id: string; reschedules?: Array<{ reason: string }> }>(s: S): S {
+  return { ...s, id: publicId(s.id), ...(s.reschedules ? { reschedules: s.reschedules.map((r) => ({ ...r, reason: publicReason(r.reason) })) } : {}) };
 }
 
 export type _DecisionView = Checked<SameShape<z.output<typeof DecisionView>, DecisionBody>>;

@@ -39,3 +39,15 @@ export function publicIdsIn(message: string): string {
 export function publicIdOrNull(id: string | null): string | null {
   return id === null ? null : publicId(id);
 }
+
+/** The reason the engine writes for a deadline a decision on an escalation set: `decision on <escalation id>: <why>`. */
+const DECISION_REASON = /^(decision on )([a-z][a-z0-9-]*(?:\/[A-Za-z0-9._-]+)?(?:#\d+)?@\d+(?:#\d+)?)(: )/;
+
+/**
+ * A deadline change's reason as the API shows it: the engine records a new deadline decided on an escalation as
+ * `decision on housing@1#2: <why>` (its record keeps that text; histories replay it), which the API spells
+ * `decision on housing@1~2: <why>`. Any other reason, a person's own text, is left exactly as written.
+ */
+export function publicReason(reason: string): string {
+  return reason.replace(DECISION_REASON, (_, head: string, id: string, tail: string) => head + publicId(id) + tail);
+}

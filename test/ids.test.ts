@@ -5,10 +5,13 @@
  * renderers, no server.
  */
 import { describe, expect, it } from 'vitest';
-import { engineId, publicId, publicIdsIn } from '../definitions/ids.js';
+import { engineId, publicId, publicIdsIn, publicReason } from '../definitions/ids.js';
 import { TrajectoryEngine, type Notification } from '../workflows/engine.js';
 import { toCloudEvent, type NotificationEnvelope } from '../activities/cloudevents.js';
 import { renderEmail } from '../activities/email.js';
+import { stepBody } from '../api/schemas.js';
+import { closedStepView } from '../workflows/trajectory.js';
+import { view } from '../workflows/trajectory/view.js';
 import { goalsLoopDefinition } from './helpers/notifying.js';
 
 /** RFC 3986 pchar: unreserved, sub-delims, ':' and '@' (no percent-encoding needed). */
@@ -130,5 +133,35 @@ describe('escalation notifications of multi-instance steps', () => {
     const env: NotificationEnvelope = { id: 'GM0363-ZAAK-1:3', type: 'escalation.raised', time: '2026-03-02T09:00:00Z', trajectoryId: 'GM0363-ZAAK-1', municipality: 'GM0363', data: { escalation: old } };
     expect(toCloudEvent(env).data.escalation).toMatchObject({ id: 'checkin~2@0', stepId: 'checkin~2' });
     expect(renderEmail(env)!.text).toMatch(/Escalatie:\s+checkin~2@0\n/);
+  });
+});
+
+describe('texts the engine writes with an id in them', () => {
+  it('a deadline a decision set names the escalation in the API spelling where the API shows the step; the engine keeps its text', () => {
+    const d = definition();
+    const e = TrajectoryEngine.start(d, { doelen: [FIN], klaar: false }, T0);
+    e.completeStep('goals/doel-fin-7731', 'regisseur-1', undefined, T0);
+    e.completeStep('checkin', 'regisseur-1', undefined, T0);
+    expect(e.state.openSteps.map((s) => s.id)).toEqual(['goals/doel-fin-7731#2']);
+    runUntil(e, T0 + 2000);
+    const due = T0 + 48 * HOUR;
+    e.decide('goals/doel-fin-7731#2@0', { type: 'new-deadline', dueAt: due, decidedBy: 'teamleider-3', reason: 'gezin op vakantie' }, T0 + 3000);
+    // The engine's record keeps its own spelling (states and histories replay as they were).
+    expect(e.state.openSteps[0]!.reschedules!.map((r) => r.reason)).toEqual(['decision on goals/doel-fin-7731#2@0: gezin op vakantie']);
+
+    // The state as the API shows it (the view's open steps through stepBody, as the trajectory route presents them).
+    const state = view(e, { caseRef: 'ZAAK-1', municipality: 'GM0363', definition: d }, 0);
+    expect(stepBody(state.openSteps[0]!)).toMatchObject({ id: 'goals:doel-fin-7731~2', reschedules: [{ reason: 'decision on goals:doel-fin-7731~2@0: gezin op vakantie' }] });
+    // And once completed (the completion's answer and completedSteps).
+    const closed = e.completeStep('goals/doel-fin-7731#2', 'regisseur-1', undefined, T0 + 4000);
+    expect(stepBody(closedStepView(closed)).reschedules!.map((r) => r.reason)).toEqual(['decision on goals:doel-fin-7731~2@0: gezin op vakantie']);
+  });
+
+  it("leaves a person's own reason exactly as written", () => {
+    for (const reason of ['zie checkin#2: "goals/x"', 'decision on teamoverleg: week 12', 'decision on checkin#2: geen escalatie-id', ' decision on checkin#2@0: spatie ervoor']) {
+      expect(publicReason(reason), reason).toBe(reason);
+    }
+    expect(publicReason('decision on checkin#2@1#2: kan pas na de zomer')).toBe('decision on checkin~2@1~2: kan pas na de zomer');
+    expect(publicReason('decision on checkin~2@1~2: al zo gespeld')).toBe('decision on checkin~2@1~2: al zo gespeld');
   });
 });
