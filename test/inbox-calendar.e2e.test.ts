@@ -6,35 +6,20 @@
  * trajectory itself carries, so it says the same for a trajectory whose definition the catalog does not have (a client
  * that started it itself, or a version no longer to be found), where it used to fall back to the plain Dutch calendar.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { toAmsterdamLocal } from '../definitions/calendar.js';
-import { createWorker } from '../worker/worker.js';
 import { trajectoryWorkflow } from '../workflows/trajectory.js';
 import { shipped } from './helpers/definitions.js';
 import { as, testApp } from './helpers/api.js';
 import { validDefinition } from './helpers/notifying.js';
-import { bundleWorkflows, createDevServerEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let workerRun: Promise<void>;
+const temporal = useTemporal({ worker: { taskQueue: 'inbox' } });
+const { taskQueue } = temporal;
 let app: ReturnType<typeof testApp>;
-const taskQueue = uniqueId('inbox');
 
-beforeAll(async () => {
-  const [e, bundle] = await Promise.all([createDevServerEnv(), bundleWorkflows()]);
-  env = e;
-  worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
-  workerRun = worker.run();
-  app = testApp(env.client, shipped, taskQueue);
-});
-
-afterAll(async () => {
-  worker?.shutdown();
-  await workerRun;
-  await env?.teardown();
+beforeAll(() => {
+  app = testApp(temporal.client, shipped, taskQueue);
 });
 
 /** The Amsterdam date `n` days before today's (`YYYY-MM-DD`). */
@@ -87,7 +72,7 @@ describe('the escalation inbox', () => {
     const definition = validDefinition(closedWeek('buiten-de-catalogus'));
     const caseRef = uniqueId('ZAAK');
     const id = `${municipality}-${caseRef}`;
-    await env.client.workflow.start(trajectoryWorkflow, { workflowId: id, taskQueue, args: [{ caseRef, municipality, definition }] });
+    await temporal.client.workflow.start(trajectoryWorkflow, { workflowId: id, taskQueue, args: [{ caseRef, municipality, definition }] });
 
     const operator = await as(app, 'operator', municipality);
     await operator.get(`/v1/definitions/${definition.id}`).expect(404); // the catalog does not have it
