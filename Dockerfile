@@ -1,11 +1,13 @@
-# The Waakvlam image: runs the worker or the API (docker-compose.yml chooses with `command`).
-# It connects to an external Temporal server, so it provisions no Temporal binaries.
-FROM node:20-bookworm-slim
-ENV NODE_ENV=production WAAKVLAM_SKIP_PROVISION=1
+# The Waakvlam image: runs the worker or the API (docker-compose.yml chooses with `command`), compiled, with plain
+# node and production dependencies only. It connects to an external Temporal server, so it provisions no Temporal
+# binaries (--ignore-scripts skips the postinstall that would).
+
+# Build stage: every dependency, `npm run build` (dist/: the compiled code and the pre-bundled workflow code).
+FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
-# --ignore-scripts: the postinstall provisions local Temporal binaries, which this image does not need.
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
 COPY definitions ./definitions
 COPY workflows ./workflows
 COPY activities ./activities
@@ -15,7 +17,18 @@ COPY worker ./worker
 COPY api ./api
 COPY entrypoints ./entrypoints
 COPY scripts ./scripts
-COPY tsconfig.json ./
+RUN npm run build
+
+# Run stage: production dependencies and dist/ only, as the unprivileged user `node`.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY bin ./bin
 USER node
 EXPOSE 3000
-CMD ["node", "--import", "tsx", "entrypoints/api.ts"]
+# The API's readiness (PORT); the compose file gives the worker `healthcheck.js worker` (WAAKVLAM_METRICS_PORT).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/entrypoints/healthcheck.js", "api"]
+CMD ["node", "dist/entrypoints/api.js"]

@@ -19,6 +19,10 @@ async function main(): Promise<void> {
   if (!address) throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: required for a standalone worker');
   const temporal = { ...config.temporal, address };
 
+  // Escalations that reach nobody would be silent: say so at start (the compose file refuses to start without them).
+  const { directoryFile, webhook, email } = config.notifications;
+  if (!webhook && !email) logger.warn('no notification channel (SMTP_URL, WAAKVLAM_WEBHOOK_URL): escalations reach nobody');
+  else if (email && !directoryFile) logger.warn('SMTP_URL without WAAKVLAM_DIRECTORY: nobody is e-mailed (no directory says who)');
   const operator = await connectClient(temporal);
   const added = await ensureSearchAttributes(operator.connection, temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');

@@ -57,8 +57,8 @@ const EnvSchema = z.object({
   WAAKVLAM_EVENT_SOURCE: optionalText,
   /** SMTP URL for e-mail, e.g. `smtp://mail.gemeente.example:587`. Unset: no e-mail. */
   SMTP_URL: optionalText,
-  /** Sender of e-mail. Default `Waakvlam <waakvlam@localhost>`. */
-  SMTP_FROM: z.string().min(1).default('Waakvlam <waakvlam@localhost>'),
+  /** Sender of e-mail. Default (also when empty) `Waakvlam <waakvlam@localhost>`. */
+  SMTP_FROM: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().min(1).default('Waakvlam <waakvlam@localhost>')),
   /** Shared secret verifying HMAC-signed bearer tokens (HS256/384/512). */
   WAAKVLAM_JWT_SECRET: optionalText,
   /** JWKS URL verifying asymmetrically signed bearer tokens. */

@@ -1,48 +1,104 @@
 /**
- * docker-compose.yml parses and wires the services together. With the docker compose plugin this runs
- * `docker compose config`; without it (a docker CLI but no plugin, no engine: these build machines) it runs the
- * same loader, compose-go, through scripts/compose-config, built with the Go toolchain.
+ * docker-compose.yml parses, wires the services together, gives the worker and the API every setting they need from
+ * the env file, and refuses to start without the secrets and addresses that have no usable default. Read with the
+ * same loader `docker compose` uses (scripts/compose.ts: the plugin, or compose-go built with Go).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cacheDir } from '../scripts/temporal-binaries.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadCompose, type ComposeProject } from '../scripts/compose.js';
 
 const root = resolve(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'waakvlam-compose-'));
-let config: (file: string) => { status: number | null; stdout: string; stderr: string };
-
-beforeAll(() => {
-  const plugin = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
-  if (plugin.status === 0) {
-    config = (file) => spawnSync('docker', ['compose', '-f', file, 'config', '--format', 'json'], { encoding: 'utf8' });
-    return;
-  }
-  const binary = join(cacheDir(), 'compose-config', 'compose-config');
-  const build = spawnSync('go', ['build', '-o', binary, '.'], { cwd: join(root, 'scripts', 'compose-config'), encoding: 'utf8' });
-  expect(build.status, build.stderr).toBe(0);
-  config = (file) => spawnSync(binary, [file], { encoding: 'utf8', env: { ...process.env, COMPOSE_PROJECT_NAME: 'waakvlam' } });
-}, 300_000);
-
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** An environment with nothing of the deployment's own variables (the test machine's must not fill them in). */
+const cleanEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(POSTGRES_|TEMPORAL_|WAAKVLAM_|SMTP_|LOG_LEVEL)/.test(k)),
+);
+
+/** deploy/env.example with `values` filled in, as an operator's .env. */
+function envFile(name: string, values: Record<string, string>): string {
+  let text = readFileSync(join(root, 'deploy/env.example'), 'utf8');
+  for (const [k, v] of Object.entries(values)) {
+    expect(text, `env.example names ${k}`).toMatch(new RegExp(`^${k}=`, 'm'));
+    text = text.replace(new RegExp(`^${k}=.*$`, 'm'), `${k}=${v}`);
+  }
+  const file = join(scratch, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+const FILLED = {
+  POSTGRES_PASSWORD: 'a-long-random-password-for-the-test',
+  WAAKVLAM_JWT_SECRET: 'a-secret-of-at-least-32-characters-long',
+  SMTP_URL: 'smtp://mail.gemeente.example:587',
+  WAAKVLAM_WEBHOOK_URL: 'https://zaaksysteem.gemeente.example/hooks/waakvlam',
+  WAAKVLAM_WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=',
+};
+
+function load(env: string): ComposeProject {
+  const res = loadCompose({ envFile: env, env: cleanEnv });
+  if (!res.ok) throw new Error(res.error);
+  return res.project;
+}
 
 describe('docker-compose.yml', () => {
   it('parses, with PostgreSQL, Temporal, its schema set-up, the Web UI, and the Waakvlam worker and API', () => {
-    const res = config(join(root, 'docker-compose.yml'));
-    expect(res.status, res.stderr).toBe(0);
-    const project = JSON.parse(res.stdout);
+    const project = load(envFile('complete.env', FILLED));
     expect(Object.keys(project.services).sort()).toEqual(
       ['postgresql', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'waakvlam-api', 'waakvlam-worker'].sort(),
     );
     for (const name of ['waakvlam-worker', 'waakvlam-api']) {
-      expect(project.services[name].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
-      expect(project.services[name].depends_on['temporal-namespace'].condition).toBe('service_completed_successfully');
+      expect(project.services[name]!.environment!.TEMPORAL_ADDRESS).toBe('temporal:7233');
+      expect(project.services[name]!.depends_on!['temporal-namespace']!.condition).toBe('service_completed_successfully');
     }
-    expect(project.services.temporal.depends_on['temporal-schema'].condition).toBe('service_completed_successfully');
-    expect(project.services['waakvlam-api'].ports[0].target).toBe(3000);
-    expect(project.services['temporal-ui'].environment.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(project.services.temporal!.depends_on!['temporal-schema']!.condition).toBe('service_completed_successfully');
+    expect(project.services['waakvlam-api']!.ports![0]!.target).toBe(3000);
+    expect(project.services['temporal-ui']!.environment!.TEMPORAL_ADDRESS).toBe('temporal:7233');
+  });
+
+  it('runs the compiled build, and gives the worker its directory, webhook, SMTP and metrics settings from the env file', () => {
+    const { services } = load(envFile('complete.env', FILLED));
+    const worker = services['waakvlam-worker']!;
+    const api = services['waakvlam-api']!;
+    expect(worker.command).toEqual(['node', 'dist/entrypoints/worker.js']);
+    expect(api.command).toEqual(['node', 'dist/entrypoints/api.js']);
+    expect(worker.environment).toMatchObject({
+      WAAKVLAM_DIRECTORY: '/etc/waakvlam/directory.yaml',
+      WAAKVLAM_WEBHOOK_URL: FILLED.WAAKVLAM_WEBHOOK_URL,
+      WAAKVLAM_WEBHOOK_SECRET: FILLED.WAAKVLAM_WEBHOOK_SECRET,
+      SMTP_URL: FILLED.SMTP_URL,
+      WAAKVLAM_METRICS_PORT: '9464',
+    });
+    expect(worker.volumes).toContainEqual(
+      expect.objectContaining({ target: '/etc/waakvlam/directory.yaml', read_only: true, source: join(root, 'deploy/directory.example.yaml') }),
+    );
+    expect(api.environment).toMatchObject({ WAAKVLAM_JWT_SECRET: FILLED.WAAKVLAM_JWT_SECRET, WAAKVLAM_METRICS_PORT: '9464' });
+    expect(services['temporal-schema']!.environment!.POSTGRES_PWD).toBe(FILLED.POSTGRES_PASSWORD);
+  });
+
+  it('has a healthcheck for every long-running service', () => {
+    const { services } = load(envFile('complete.env', FILLED));
+    for (const name of ['postgresql', 'temporal', 'waakvlam-worker', 'waakvlam-api']) {
+      expect(services[name]!.healthcheck?.test, name).toBeDefined();
+    }
+    expect(services['waakvlam-worker']!.healthcheck!.test).toEqual(['CMD', 'node', 'dist/entrypoints/healthcheck.js', 'worker']);
+  });
+
+  it('refuses to start without a database password, a token key, a notification channel or a directory file', () => {
+    const res = loadCompose({ envFile: envFile('empty.env', {}), env: cleanEnv });
+    expect(res.ok).toBe(false);
+    const error = (res as { error: string }).error;
+    expect(error).toMatch(/POSTGRES_PASSWORD/);
+    const passwordOnly = loadCompose({ envFile: envFile('password-only.env', { POSTGRES_PASSWORD: 'x'.repeat(32) }), env: cleanEnv });
+    expect(passwordOnly.ok).toBe(false);
+    expect((passwordOnly as { error: string }).error).toMatch(/WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL/);
+    expect((passwordOnly as { error: string }).error).toMatch(/SMTP_URL and\/or WAAKVLAM_WEBHOOK_URL/);
+    const noDirectory = loadCompose({ envFile: envFile('no-directory.env', { ...FILLED, WAAKVLAM_DIRECTORY_FILE: '' }), env: cleanEnv });
+    expect(noDirectory.ok).toBe(false);
+    expect((noDirectory as { error: string }).error).toMatch(/WAAKVLAM_DIRECTORY_FILE/);
   });
 
   it('rejects a broken compose file (the check can fail)', () => {
@@ -51,8 +107,8 @@ describe('docker-compose.yml', () => {
       broken,
       readFileSync(join(root, 'docker-compose.yml'), 'utf8').replace('condition: service_healthy', 'condition: when_it_feels_like_it'),
     );
-    const res = config(broken);
-    expect(res.status).not.toBe(0);
-    expect(res.stderr).toMatch(/condition/);
+    const res = loadCompose({ file: broken, envFile: envFile('complete.env', FILLED), env: cleanEnv });
+    expect(res.ok).toBe(false);
+    expect((res as { error: string }).error).toMatch(/condition/);
   });
 });

@@ -16,17 +16,27 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: compose-config FILE")
+		fmt.Fprintln(os.Stderr, "usage: compose-config FILE [ENV_FILE]")
 		os.Exit(2)
 	}
 	file, err := filepath.Abs(os.Args[1])
 	if err != nil {
 		fail(err)
 	}
+	// As `docker compose` does: the environment file given (--env-file), else the .env beside the compose file.
+	var envFiles []string
+	if len(os.Args) > 2 {
+		envFile, err := filepath.Abs(os.Args[2])
+		if err != nil {
+			fail(err)
+		}
+		envFiles = append(envFiles, envFile)
+	}
 	opts, err := cli.NewProjectOptions(
 		[]string{file},
 		cli.WithWorkingDirectory(filepath.Dir(file)),
 		cli.WithOsEnv,
+		cli.WithEnvFiles(envFiles...),
 		cli.WithDotEnv,
 		cli.WithName("waakvlam"),
 	)
