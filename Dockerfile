@@ -20,7 +20,7 @@ COPY scripts ./scripts
 RUN npm run build
 
 # Run stage: production dependencies and dist/ only, as the unprivileged user `node`.
-FROM node:20-bookworm-slim
+FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
 COPY package.json package-lock.json .npmrc ./
