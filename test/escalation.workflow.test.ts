@@ -4,9 +4,7 @@
  * completion resolves it and tells everyone who was told, decisions are recorded, a receiver that is down for a day
  * gets every event exactly once by id with a valid signature, and a paused step keeps the time it had left.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
 import { addWorkingDays } from '../definitions/calendar.js';
 import type { Directory } from '../activities/directory.js';
 import { verifyWebhook } from '../activities/webhook.js';
@@ -16,7 +14,7 @@ import { createWorker } from '../worker/worker.js';
 import { Driver } from './helpers/driver.js';
 import { gezinstraject } from './helpers/definitions.js';
 import { MailServer, WebhookReceiver } from './helpers/receivers.js';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 
 const SECRET = `whsec_${Buffer.from('waakvlam-test-secret-32-bytes-long!').toString('base64')}`;
 const directory: Directory = {
@@ -38,37 +36,20 @@ const directory: Directory = {
   },
 };
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
 const receiver = new WebhookReceiver();
 const mail = new MailServer();
 
 // One time-skipping server per test (the bundle once per file), so no test's timers hold another's clock.
-beforeAll(async () => {
-  await Promise.all([receiver.start(), mail.start()]);
-  bundle = await bundleWorkflows();
-});
-
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
-
-afterAll(async () => {
-  await Promise.all([receiver.stop(), mail.stop()]);
-});
+const temporal = useTemporal({ server: 'time-skipping', serverPerTest: true, services: [receiver, mail] });
 
 async function withTrajectory(fn: (d: Driver) => Promise<void>): Promise<void> {
   const taskQueue = uniqueId('tq');
   const caseRef = uniqueId('ZAAK');
   const worker = await createWorker({
-    connection: env.nativeConnection,
+    connection: temporal.env.nativeConnection,
     namespace: 'default',
     taskQueue,
-    workflowBundle: bundle,
+    workflowBundle: temporal.bundle,
     activityDeps: {
       directory,
       webhook: { url: receiver.url, secret: SECRET },
@@ -76,12 +57,12 @@ async function withTrajectory(fn: (d: Driver) => Promise<void>): Promise<void> {
     },
   });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(trajectoryWorkflow, {
+    const handle = await temporal.client.workflow.start(trajectoryWorkflow, {
       workflowId: `GM0363-${caseRef}`,
       taskQueue,
       args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject() }],
     });
-    const driver = new Driver(env, handle);
+    const driver = new Driver(temporal.env, handle);
     try {
       await fn(driver);
     } finally {

@@ -3,48 +3,33 @@
  * breakthrough route through every phase into and out of aftercare, months skipped; a relapse re-opening the
  * trajectory; step completion refused for steps that are not open; continue-as-new keeping the state.
  */
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import { addWorkingDays } from '../definitions/calendar.js';
 import { NEXT_DEADLINE, OPEN_STEPS, PHASE, DEFINITION_VERSION } from '../workflows/search-attributes.js';
 import { closeUpdate, completeStepUpdate, getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { createWorker } from '../worker/worker.js';
 import { Driver, runToAftercare } from './helpers/driver.js';
 import { gezinstraject } from './helpers/definitions.js';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueId } from './helpers/temporal.js';
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 import { validateDefinition } from '../definitions/validate.js';
 import type { Definition } from '../definitions/schema.js';
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
 // The bundle is built once per file; each test gets its own time-skipping server, so one test's timers (escalation
 // ladders of trajectories it leaves behind) never hold another test's clock.
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
+const temporal = useTemporal({ server: 'time-skipping', serverPerTest: true });
 
 async function withTrajectory<T>(fn: (d: Driver) => Promise<T>, extra: { maxHistoryEvents?: number } = {}): Promise<T> {
   const taskQueue = uniqueId('tq');
   const caseRef = uniqueId('ZAAK');
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
+  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(trajectoryWorkflow, {
+    const handle = await temporal.client.workflow.start(trajectoryWorkflow, {
       workflowId: `GM0363-${caseRef}`,
       taskQueue,
       args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject(), ...extra }],
     });
-    const driver = new Driver(env, handle);
+    const driver = new Driver(temporal.env, handle);
     try {
       return await fn(driver);
     } finally {
@@ -195,7 +180,7 @@ describe('gezinstraject on the interpreter', () => {
         expect(state.phase?.id).toBe('stabilisation');
         expect(state.openSteps.map((s) => s.id).sort()).toEqual(['housing', 'income']);
         expect(state.completedSteps.map((s) => s.id)).toEqual(['assign-director', 'first-contact', 'safety-assessment', 'debts']);
-        const first = await env.client.workflow.getHandle(d.handle.workflowId, d.handle.firstExecutionRunId).describe();
+        const first = await temporal.client.workflow.getHandle(d.handle.workflowId, d.handle.firstExecutionRunId).describe();
         expect(first.status.name).toBe('CONTINUED_AS_NEW');
         await d.handle.query(getStateQuery);
       },
@@ -230,10 +215,10 @@ describe('gezinstraject on the interpreter', () => {
     const calls: unknown[] = [];
     const taskQueue = uniqueId('tq');
     const worker = await createWorker({
-      connection: env.nativeConnection,
+      connection: temporal.env.nativeConnection,
       namespace: 'default',
       taskQueue,
-      workflowBundle: bundle,
+      workflowBundle: temporal.bundle,
       extraActivities: {
         async lookupTeam(input: { wijk: string }) {
           calls.push(input);
@@ -243,12 +228,12 @@ describe('gezinstraject on the interpreter', () => {
       },
     });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(trajectoryWorkflow, {
+      const handle = await temporal.client.workflow.start(trajectoryWorkflow, {
         workflowId: uniqueId('GM0363-SERVICE'),
         taskQueue,
         args: [{ caseRef: 'SERVICE-1', municipality: 'GM0363', definition, data: { wijk: 'noord' } }],
       });
-      const d = new Driver(env, handle);
+      const d = new Driver(temporal.env, handle);
       await d.skip('1 minute'); // past the activity's first retry interval
       const state = await d.state();
       expect(state.data.team).toEqual({ team: 'team-noord' });

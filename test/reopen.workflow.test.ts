@@ -5,10 +5,8 @@
  * twice. Refusals (open, unknown phase, ended otherwise than closed) start nothing. A trajectory closed while its run
  * still delivers notifications is re-opened in that run, by update.
  */
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { WorkflowBundle } from '@temporalio/worker';
 import { OPEN_STEPS, PHASE } from '../workflows/search-attributes.js';
 import { closeUpdate, getSnapshotQuery, getStateQuery, pauseUpdate, resumeUpdate, trajectoryWorkflow, type TrajectoryInput, type TrajectoryView } from '../workflows/trajectory.js';
 import { ReopenError, reopenTrajectory } from '../clients/reopen.js';
@@ -16,23 +14,10 @@ import { createWorker } from '../worker/worker.js';
 import { Driver, settle } from './helpers/driver.js';
 import { WebhookReceiver } from './helpers/receivers.js';
 import { gezinstraject } from './helpers/definitions.js';
-import { bundleWorkflows, createTimeSkippingEnv, uniqueId } from './helpers/temporal.js';
-
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
+import { uniqueId, useTemporal } from './helpers/temporal.js';
 
 // The bundle once per file; a time-skipping server per test, so no test's timers hold another's clock.
-beforeAll(async () => {
-  bundle = await bundleWorkflows();
-});
-
-beforeEach(async () => {
-  env = await createTimeSkippingEnv();
-});
-
-afterEach(async () => {
-  await env?.teardown();
-});
+const temporal = useTemporal({ server: 'time-skipping', serverPerTest: true });
 
 interface Ctx {
   d: Driver;
@@ -49,16 +34,16 @@ async function withTrajectory(fn: (c: Ctx) => Promise<void>, extra: { maxHistory
   const taskQueue = uniqueId('tq');
   const caseRef = uniqueId('ZAAK');
   const workflowId = `GM0363-${caseRef}`;
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
+  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle });
   await worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(trajectoryWorkflow, {
+    const handle = await temporal.client.workflow.start(trajectoryWorkflow, {
       workflowId,
       taskQueue,
       args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject(), ...extra }],
     });
-    const latest = () => env.client.workflow.getHandle<typeof trajectoryWorkflow>(workflowId);
+    const latest = () => temporal.client.workflow.getHandle<typeof trajectoryWorkflow>(workflowId);
     const ctx: Ctx = {
-      d: new Driver(env, handle),
+      d: new Driver(temporal.env, handle),
       workflowId,
       taskQueue,
       latest,
@@ -111,7 +96,7 @@ describe('re-opening a closed trajectory', () => {
       const closed = await c.latest().describe();
       expect(closed.status.name).toBe('COMPLETED');
 
-      const { runId } = await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'gezin meldt zich opnieuw', by: 'regisseur-2' });
+      const { runId } = await reopenTrajectory(temporal.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'gezin meldt zich opnieuw', by: 'regisseur-2' });
       expect(runId).not.toBe(closed.runId);
       await settle(c.latest());
       const running = await c.latest().describe();
@@ -154,7 +139,7 @@ describe('re-opening a closed trajectory', () => {
 
       // Closed again and re-opened a second time, into a chosen phase.
       await c.close('opnieuw gesloten');
-      await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'stabilisation', reason: 'terug', by: 'regisseur-3' });
+      await reopenTrajectory(temporal.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'stabilisation', reason: 'terug', by: 'regisseur-3' });
       await settle(c.latest());
       const again = await c.state();
       expect(again).toMatchObject({ status: 'open', phase: { id: 'stabilisation' }, runs: 2 });
@@ -172,7 +157,7 @@ describe('re-opening a closed trajectory', () => {
       async (c) => {
         await settle(c.latest());
         await c.close('verhuisd');
-        await reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'intake', reason: 'terug', by: 'regisseur-2' });
+        await reopenTrajectory(temporal.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'intake', reason: 'terug', by: 'regisseur-2' });
         await settle(c.latest());
         const reopened = (await c.state()).runs;
         // Updates until the history passes maxHistoryEvents: the run continues as new in the task of the update.
@@ -206,7 +191,7 @@ describe('re-opening a closed trajectory', () => {
       const input = { ...snapshot.input, fastDelivery: true, recipientsByActivity: false };
       const state = { ...snapshot.state, escalationsEnabled: false, escalationRevision: 1 };
       // As reopenTrajectory starts the next run from a snapshot.
-      const handle = await env.client.workflow.start(trajectoryWorkflow, {
+      const handle = await temporal.client.workflow.start(trajectoryWorkflow, {
         workflowId: c.workflowId,
         taskQueue: c.taskQueue,
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
@@ -228,7 +213,7 @@ describe('re-opening a closed trajectory', () => {
 
   it('refuses an open trajectory, an unknown phase and one that did not close normally, starting nothing', async () => {
     await withTrajectory(async (c) => {
-      const open = await rejection(() => reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
+      const open = await rejection(() => reopenTrajectory(temporal.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
       expect(open).toBeInstanceOf(ReopenError);
       expect(open).toMatchObject({ type: 'TrajectoryOpen', message: 'the trajectory is open' });
 
@@ -236,20 +221,20 @@ describe('re-opening a closed trajectory', () => {
       await c.close('klaar');
       const closed = await c.latest().describe();
       const typo = await rejection(() =>
-        reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'stabilsation', reason: 'x', by: 'r' }),
+        reopenTrajectory(temporal.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, phase: 'stabilsation', reason: 'x', by: 'r' }),
       );
       expect(typo).toBeInstanceOf(ReopenError);
       expect(typo).toMatchObject({ type: 'InvalidRequest' });
       expect((typo as Error).message).toBe(
         'unknown phase "stabilsation"; phases: intake, safety, stabilisation, family-plan, execution, closure, aftercare (did you mean "stabilisation"?)',
       );
-      const noReason = await rejection(() => reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: ' ', by: 'r' }));
+      const noReason = await rejection(() => reopenTrajectory(temporal.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: ' ', by: 'r' }));
       expect(noReason).toMatchObject({ type: 'InvalidRequest', message: 'a re-opening needs a reason' });
       // Nothing changed: the same closed run.
       const after = await c.latest().describe();
       expect(after).toMatchObject({ runId: closed.runId, status: { name: 'COMPLETED' }, historyLength: closed.historyLength });
 
-      const missing = await rejection(() => reopenTrajectory(env.client, { workflowId: `${c.workflowId}-nope`, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
+      const missing = await rejection(() => reopenTrajectory(temporal.client, { workflowId: `${c.workflowId}-nope`, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
       expect(missing).toBeInstanceOf(WorkflowNotFoundError);
     });
 
@@ -257,7 +242,7 @@ describe('re-opening a closed trajectory', () => {
       await settle(c.latest());
       await c.latest().terminate('beheer');
       const terminated = await c.latest().describe();
-      const refused = await rejection(() => reopenTrajectory(env.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
+      const refused = await rejection(() => reopenTrajectory(temporal.client, { workflowId: c.workflowId, taskQueue: c.taskQueue, reason: 'x', by: 'r' }));
       expect(refused).toMatchObject({
         type: 'InvalidRequest',
         message: 'the trajectory ended as TERMINATED; only a closed trajectory can be re-opened',
@@ -273,15 +258,15 @@ describe('re-opening a closed trajectory', () => {
     const caseRef = uniqueId('ZAAK');
     const workflowId = `GM0363-${caseRef}`;
     const worker = await createWorker({
-      connection: env.nativeConnection,
+      connection: temporal.env.nativeConnection,
       namespace: 'default',
       taskQueue,
-      workflowBundle: bundle,
+      workflowBundle: temporal.bundle,
       activityDeps: { webhook: { url: receiver.url, secret: `whsec_${Buffer.from('waakvlam-test-secret-0123456789').toString('base64')}` } },
     });
     try {
       await worker.runUntil(async () => {
-        const handle = await env.client.workflow.start(trajectoryWorkflow, { workflowId, taskQueue, args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject() }] });
+        const handle = await temporal.client.workflow.start(trajectoryWorkflow, { workflowId, taskQueue, args: [{ caseRef, municipality: 'GM0363', definition: gezinstraject() }] });
         const closed = await handle.executeUpdate(closeUpdate, { args: [{ reason: 'verhuisd', closedBy: 'regisseur-1' }] });
         expect(closed.status).toBe('closed');
         // The receiver is down: the run stays, delivering, although the trajectory is closed.
@@ -289,11 +274,11 @@ describe('re-opening a closed trajectory', () => {
         const before = await handle.describe();
         expect(before.status.name).toBe('RUNNING');
 
-        await reopenTrajectory(env.client, { workflowId, taskQueue, phase: 'safety', reason: 'nieuw signaal', by: 'regisseur-1' });
+        await reopenTrajectory(temporal.client, { workflowId, taskQueue, phase: 'safety', reason: 'nieuw signaal', by: 'regisseur-1' });
         const state = await handle.query(getStateQuery);
         expect(state).toMatchObject({ status: 'open', phase: { id: 'safety' }, reopenings: [{ by: 'regisseur-1', reason: 'nieuw signaal', phase: 'safety' }] });
-        expect((await env.client.workflow.getHandle(workflowId).describe()).runId).toBe(before.runId); // the same run
-        await expect(reopenTrajectory(env.client, { workflowId, taskQueue, reason: 'nogmaals', by: 'x' })).rejects.toMatchObject({ type: 'TrajectoryOpen' });
+        expect((await temporal.client.workflow.getHandle(workflowId).describe()).runId).toBe(before.runId); // the same run
+        await expect(reopenTrajectory(temporal.client, { workflowId, taskQueue, reason: 'nogmaals', by: 'x' })).rejects.toMatchObject({ type: 'TrajectoryOpen' });
         await handle.terminate('test finished'); // its deliveries would retry for ever against the receiver that is down
       });
     } finally {

@@ -3,7 +3,7 @@
  * Both come from the binaries `npm install` provisioned (see scripts/temporal-binaries.ts); where none was
  * provisioned, the SDK downloads its own (needs the vendor's website).
  */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker, type WorkflowBundle } from '@temporalio/worker';
@@ -55,6 +55,11 @@ export interface UseTemporalOptions {
   /** Bundle the workflows (default true). */
   bundle?: boolean;
   /**
+   * A server of its own for every test (started in beforeEach, stopped in afterEach), so that no test's timers hold
+   * another's clock; the bundle and the services stay one per file. Not with `worker`.
+   */
+  serverPerTest?: boolean;
+  /**
    * A worker for the whole file on the task queue `uniqueId(taskQueue)`, running once the server is up and shut down
    * before it stops; the rest (activity deps, extra activities, overrides) goes to createWorker as it is.
    */
@@ -63,7 +68,7 @@ export interface UseTemporalOptions {
   services?: ReadonlyArray<{ start(): Promise<unknown>; stop(): Promise<unknown> }>;
 }
 
-/** The file's server, bundle and worker: each readable from the first beforeAll of the file on. */
+/** The file's server, bundle and worker: each readable from the first beforeAll (beforeEach: `serverPerTest`) on. */
 export interface TemporalFixture {
   readonly env: TestWorkflowEnvironment;
   readonly client: Client;
@@ -79,25 +84,34 @@ export interface TemporalFixture {
  * hooks, which then see it started and run their afterAll before it stops).
  */
 export function useTemporal(options: UseTemporalOptions = {}): TemporalFixture {
-  const { server = 'dev', bundle: bundled = true, worker: workerOptions, services = [] } = options;
+  const { server = 'dev', bundle: bundled = true, serverPerTest = false, worker: workerOptions, services = [] } = options;
+  if (serverPerTest && workerOptions) throw new Error('useTemporal: a worker for the whole file needs a server for the whole file');
   const taskQueue = workerOptions ? uniqueId(workerOptions.taskQueue) : undefined;
   let env: TestWorkflowEnvironment | undefined;
   let bundle: WorkflowBundle | undefined;
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
 
+  const createEnv = () => (server === 'dev' ? createDevServerEnv() : createTimeSkippingEnv());
   beforeAll(async () => {
     await Promise.all(services.map((s) => s.start()));
-    [env, bundle] = await Promise.all([
-      server === 'dev' ? createDevServerEnv() : createTimeSkippingEnv(),
-      bundled ? bundleWorkflows() : undefined,
-    ]);
-    if (workerOptions) {
+    [env, bundle] = await Promise.all([serverPerTest ? undefined : createEnv(), bundled ? bundleWorkflows() : undefined]);
+    if (workerOptions && env) {
       const { taskQueue: _prefix, ...rest } = workerOptions;
       worker = await createWorker({ ...rest, connection: env.nativeConnection, namespace: 'default', taskQueue: taskQueue!, workflowBundle: bundle });
       workerRun = worker.run();
     }
   });
+
+  if (serverPerTest) {
+    beforeEach(async () => {
+      env = await createEnv();
+    });
+    afterEach(async () => {
+      await env?.teardown();
+      env = undefined;
+    });
+  }
 
   afterAll(async () => {
     worker?.shutdown();
