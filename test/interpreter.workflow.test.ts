@@ -45,7 +45,7 @@ describe('gezinstraject on the interpreter', () => {
   it("runs Marianne's breakthrough route through every phase, into and out of aftercare", async () => {
     await withTrajectory(async (d) => {
       const start = await d.state();
-      expect(start.definition).toEqual({ id: 'gezinstraject', version: 1, name: expect.any(String) });
+      expect(start.definition).toEqual({ id: 'gezinstraject', version: 1, calendar: { goodFriday: false, extraClosedDays: [] }, name: expect.any(String) });
       const [assign] = start.openSteps;
       expect(assign).toMatchObject({ id: 'assign-director', owner: 'teamleider', phase: 'intake' });
       // Due in 2 Dutch working days, computed inside the workflow.
