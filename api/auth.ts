@@ -36,6 +36,11 @@ export { DEV_SECRET } from '../runtime/config.js';
 export interface AuthConfig {
   /** Shared secret for HMAC-signed tokens (HS256, HS384, HS512). */
   secret?: string;
+  /**
+   * The secret before the current one, during a key rotation: a token whose signature does not verify with `secret`
+   * is tried with this one. Only with `secret`, never with a JWKS.
+   */
+  previousSecret?: string;
   /** URL of a JSON Web Key Set for asymmetrically signed tokens (RS256, ES256, PS256, EdDSA…). */
   jwksUrl?: string;
   /** Required `iss` claim, when set. */
@@ -58,11 +63,16 @@ export type Authenticator = (authorization: string | undefined) => Promise<Princ
 /** Builds the token verifier. Throws when neither a secret nor a JWKS URL is configured. */
 export function createAuthenticator(config: AuthConfig): Authenticator {
   let key: Uint8Array | JWTVerifyGetKey;
+  let previousKey: Uint8Array | undefined;
   let algorithms: string[] | undefined;
+  if (config.previousSecret && (config.jwksUrl || !config.secret)) {
+    throw new Error('a previous shared secret is only accepted beside a current one, not with a JWKS URL');
+  }
   if (config.jwksUrl) {
     key = createRemoteJWKSet(new URL(config.jwksUrl));
   } else if (config.secret) {
     key = new TextEncoder().encode(config.secret);
+    if (config.previousSecret) previousKey = new TextEncoder().encode(config.previousSecret);
     algorithms = ['HS256', 'HS384', 'HS512'];
   } else {
     throw new Error('authentication needs a shared secret or a JWKS URL');
@@ -74,15 +84,23 @@ export function createAuthenticator(config: AuthConfig): Authenticator {
     const match = /^Bearer +([A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*)$/i.exec(authorization ?? '');
     if (!authorization) throw unauthorized('send a bearer token: Authorization: Bearer <jwt>');
     if (!match) throw unauthorized('the Authorization header is not a bearer JWT');
+    const options = {
+      ...(algorithms ? { algorithms } : {}),
+      ...(config.issuer ? { issuer: config.issuer } : {}),
+      ...(config.audience ? { audience: config.audience } : {}),
+      requiredClaims: ['exp'],
+      clockTolerance: tolerance,
+    };
     let payload: unknown;
     try {
-      ({ payload } = await jwtVerify(match[1]!, key as Uint8Array, {
-        ...(algorithms ? { algorithms } : {}),
-        ...(config.issuer ? { issuer: config.issuer } : {}),
-        ...(config.audience ? { audience: config.audience } : {}),
-        requiredClaims: ['exp'],
-        clockTolerance: tolerance,
-      }));
+      try {
+        ({ payload } = await jwtVerify(match[1]!, key as Uint8Array, options));
+      } catch (err) {
+        // During a key rotation, only a signature the current secret does not verify is tried with the previous one
+        // (jose checks the signature before the claims): an expired token or a wrong issuer is refused as such.
+        if (!previousKey || !(err instanceof joseErrors.JWSSignatureVerificationFailed)) throw err;
+        ({ payload } = await jwtVerify(match[1]!, previousKey, options));
+      }
     } catch (err) {
       if (err instanceof joseErrors.JWTExpired) throw unauthorized('the token has expired');
       if (err instanceof joseErrors.JWTClaimValidationFailed) throw unauthorized(`the token's "${err.claim}" claim is invalid: ${err.reason}`);

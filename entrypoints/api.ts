@@ -27,6 +27,10 @@ async function main(): Promise<void> {
   const metricsServer = await serveMetrics(metrics, metricsAddress(config, 'api'), logger);
   const server = await listen(app, config.api.port, config.api.host);
   logger.info({ port: config.api.port, host: config.api.host }, 'API listening');
+  if (config.api.auth.previousSecret) {
+    // The variable's name only: nothing of either secret is logged.
+    logger.info('WAAKVLAM_JWT_SECRET_PREVIOUS is set: tokens signed with the previous secret are still accepted; remove it once the case systems sign with WAAKVLAM_JWT_SECRET');
+  }
   const stop = () => {
     logger.info('stopping: letting running requests finish');
     void Promise.all([closeServer(server), closeMetricsServer(metricsServer)])

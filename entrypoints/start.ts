@@ -144,7 +144,9 @@ async function main(): Promise<void> {
     devServer ? `  State:           ${config.devServer.dbFile}` : '',
     `  API docs:        http://${apiHost}:${config.api.port}/v1/docs`,
     metricsAt ? `  Metrics:         http://${metricsAt.host === '0.0.0.0' ? 'localhost' : metricsAt.host}:${metricsAt.port}/metrics` : '',
-    devKey ? '' : `  Tokens:          verified with ${config.api.auth!.jwksUrl ? 'the configured JWKS' : 'WAAKVLAM_JWT_SECRET'}`,
+    devKey
+      ? ''
+      : `  Tokens:          verified with ${config.api.auth!.jwksUrl ? 'the configured JWKS' : `WAAKVLAM_JWT_SECRET${config.api.auth!.previousSecret ? ' (and WAAKVLAM_JWT_SECRET_PREVIOUS: a key rotation)' : ''}`}`,
     `Press Ctrl-C to stop.`,
   ].filter(Boolean);
   if (devKey) {

@@ -61,6 +61,8 @@ const EnvSchema = z.object({
   SMTP_FROM: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.string().min(1).default('Waakvlam <waakvlam@localhost>')),
   /** Shared secret verifying HMAC-signed bearer tokens (HS256/384/512). */
   WAAKVLAM_JWT_SECRET: optionalText,
+  /** The previous shared secret, also accepted while the case systems switch to WAAKVLAM_JWT_SECRET (key rotation). */
+  WAAKVLAM_JWT_SECRET_PREVIOUS: optionalText,
   /** JWKS URL verifying asymmetrically signed bearer tokens. */
   WAAKVLAM_JWKS_URL: optionalText.pipe(z.url().optional()),
   /** Required `iss` of bearer tokens, when set. */
@@ -95,7 +97,7 @@ export interface Config {
     port: number;
     host: string;
     /** How bearer tokens are verified; undefined when neither a secret nor a JWKS URL is configured. */
-    auth?: { secret?: string; jwksUrl?: string; issuer?: string; audience?: string };
+    auth?: { secret?: string; previousSecret?: string; jwksUrl?: string; issuer?: string; audience?: string };
     rateLimitPerMinute: number;
     /** Express `trust proxy`; undefined: off. */
     trustProxy?: boolean | number | string;
@@ -142,6 +144,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (e.WAAKVLAM_JWT_SECRET && e.WAAKVLAM_JWKS_URL) {
     throw new ConfigError('invalid configuration:\n  WAAKVLAM_JWT_SECRET and WAAKVLAM_JWKS_URL: set one of them, not both');
+  }
+  if (e.WAAKVLAM_JWT_SECRET_PREVIOUS) {
+    const previous = (problem: string) => new ConfigError(`invalid configuration:\n  WAAKVLAM_JWT_SECRET_PREVIOUS: ${problem}`);
+    if (e.WAAKVLAM_JWKS_URL) throw previous('not with WAAKVLAM_JWKS_URL (with a JWKS, the identity provider rotates keys: a new kid beside the old)');
+    if (!e.WAAKVLAM_JWT_SECRET) throw previous('only together with WAAKVLAM_JWT_SECRET (the new secret; this is the old one, accepted during a key rotation)');
+    if (e.WAAKVLAM_JWT_SECRET_PREVIOUS.length < 32) throw previous('must be at least 32 characters (256 bits for HS256)');
+    if (e.WAAKVLAM_JWT_SECRET_PREVIOUS === DEV_SECRET) throw previous('is the public local development key; it must never be accepted');
+    if (e.WAAKVLAM_JWT_SECRET_PREVIOUS === e.WAAKVLAM_JWT_SECRET) throw previous('is the same as WAAKVLAM_JWT_SECRET; set the new secret there and the old one here');
   }
   if (e.WAAKVLAM_JWKS_URL) {
     const url = new URL(e.WAAKVLAM_JWKS_URL);
@@ -191,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         e.WAAKVLAM_JWT_SECRET || e.WAAKVLAM_JWKS_URL
           ? {
               ...(e.WAAKVLAM_JWT_SECRET ? { secret: e.WAAKVLAM_JWT_SECRET } : {}),
+              ...(e.WAAKVLAM_JWT_SECRET_PREVIOUS ? { previousSecret: e.WAAKVLAM_JWT_SECRET_PREVIOUS } : {}),
               ...(e.WAAKVLAM_JWKS_URL ? { jwksUrl: e.WAAKVLAM_JWKS_URL } : {}),
               ...(e.WAAKVLAM_JWT_ISSUER ? { issuer: e.WAAKVLAM_JWT_ISSUER } : {}),
               ...(e.WAAKVLAM_JWT_AUDIENCE ? { audience: e.WAAKVLAM_JWT_AUDIENCE } : {}),

@@ -1,13 +1,15 @@
 /**
  * Token verification against a real JWKS served over HTTP (asymmetric keys), and against a shared secret: the
- * claims a Principal is made of, and every way a token is refused.
+ * claims a Principal is made of, and every way a token is refused; rotating the shared secret
+ * (WAAKVLAM_JWT_SECRET_PREVIOUS) from the environment to the verifier.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
-import { createAuthenticator, signToken } from '../api/auth.js';
+import { createAuthenticator, DEV_SECRET, signToken } from '../api/auth.js';
 import { ProblemError } from '../api/problem.js';
+import { ConfigError, loadConfig } from '../runtime/config.js';
 
 let server: Server;
 let jwksUrl: string;
@@ -98,5 +100,57 @@ describe('tokens verified with a shared secret', () => {
     expect(await refusal(auth(`Bearer ${unsigned}`))).toMatch(/not valid/);
     expect(await refusal(auth(undefined))).toMatch(/send a bearer token/);
     expect(await refusal(auth('Bearer not-a-jwt'))).toMatch(/not a bearer JWT/);
+  });
+});
+
+describe('rotating the shared secret (WAAKVLAM_JWT_SECRET_PREVIOUS)', () => {
+  const oldSecret = 'het-oude-gedeelde-geheim-van-minstens-32-tekens';
+  const newSecret = 'het-nieuwe-gedeelde-geheim-van-minstens-32-tekens';
+  const request = { subject: 'zaaksysteem-1', municipality: 'GM0363', role: 'case-system', audience: 'waakvlam' } as const;
+  /** The verifier the API builds from these environment variables. */
+  const fromEnv = (env: Record<string, string>) => createAuthenticator(loadConfig({ WAAKVLAM_JWT_AUDIENCE: 'waakvlam', ...env }).api.auth!);
+
+  it('accepts a token signed with the previous secret while it is configured, and refuses it once it is removed', async () => {
+    const during = fromEnv({ WAAKVLAM_JWT_SECRET: newSecret, WAAKVLAM_JWT_SECRET_PREVIOUS: oldSecret });
+    const principal = { subject: 'zaaksysteem-1', municipality: 'GM0363', role: 'case-system' };
+    expect(await during(`Bearer ${await signToken(oldSecret, request)}`)).toEqual(principal);
+    expect(await during(`Bearer ${await signToken(newSecret, request)}`)).toEqual(principal);
+    expect(await refusal(during(`Bearer ${await signToken('een-derde-geheim-dat-niemand-configureerde', request)}`))).toMatch(/not valid \(signature/);
+
+    const after = fromEnv({ WAAKVLAM_JWT_SECRET: newSecret, WAAKVLAM_JWT_SECRET_PREVIOUS: '' });
+    expect(await refusal(after(`Bearer ${await signToken(oldSecret, request)}`))).toMatch(/not valid \(signature/);
+    expect(await after(`Bearer ${await signToken(newSecret, request)}`)).toEqual(principal);
+  });
+
+  it('refuses a token signed with the previous secret for what is wrong with it, as with the current one', async () => {
+    const during = fromEnv({ WAAKVLAM_JWT_SECRET: newSecret, WAAKVLAM_JWT_SECRET_PREVIOUS: oldSecret });
+    const expired = await signToken(oldSecret, { ...request, expiresIn: -3600 });
+    expect(await refusal(during(`Bearer ${expired}`))).toBe('the token has expired');
+    expect(await refusal(during(`Bearer ${await signToken(newSecret, { ...request, expiresIn: -3600 })}`))).toBe('the token has expired');
+    expect(await refusal(during(`Bearer ${await signToken(oldSecret, { ...request, audience: 'iets-anders' })}`))).toMatch(/"aud" claim is invalid/);
+  });
+
+  it('is a configuration error without WAAKVLAM_JWT_SECRET, with a JWKS, or when short, naming the variable and not the secret', () => {
+    const refused = (env: Record<string, string>): string => {
+      let error: unknown;
+      try {
+        loadConfig(env);
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      const message = (error as Error).message;
+      expect(message).toMatch(/WAAKVLAM_JWT_SECRET_PREVIOUS: /);
+      for (const value of Object.values(env)) expect(message).not.toContain(value);
+      return message;
+    };
+    expect(refused({ WAAKVLAM_JWT_SECRET_PREVIOUS: oldSecret })).toMatch(/only together with WAAKVLAM_JWT_SECRET/);
+    expect(refused({ WAAKVLAM_JWT_SECRET_PREVIOUS: oldSecret, WAAKVLAM_JWKS_URL: 'https://idp.gemeente.example/jwks', WAAKVLAM_JWT_AUDIENCE: 'waakvlam' })).toMatch(
+      /not with WAAKVLAM_JWKS_URL/,
+    );
+    expect(refused({ WAAKVLAM_JWT_SECRET: newSecret, WAAKVLAM_JWT_SECRET_PREVIOUS: 'te-kort-geheim' })).toMatch(/at least 32 characters/);
+    expect(refused({ WAAKVLAM_JWT_SECRET: newSecret, WAAKVLAM_JWT_SECRET_PREVIOUS: DEV_SECRET })).toMatch(/public local development key/);
+    expect(refused({ WAAKVLAM_JWT_SECRET: newSecret, WAAKVLAM_JWT_SECRET_PREVIOUS: newSecret })).toMatch(/the same as WAAKVLAM_JWT_SECRET/);
+    expect(() => createAuthenticator({ jwksUrl: 'https://idp.gemeente.example/jwks', previousSecret: oldSecret })).toThrow(/previous shared secret/);
   });
 });
