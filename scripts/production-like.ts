@@ -17,13 +17,15 @@
  * seconds. Processes run detached, recorded in a state file, so `stop` and `status` work from another shell.
  *
  *   npm run production-like              # start (or find running) and print the addresses
+ *   npm run production-like -- start --no-waakvlam   # Temporal, PostgreSQL and the UI only
  *   npm run production-like -- status
  *   npm run production-like -- stop
  *
  * Ports (defaults away from `npm start`'s 7233/8233 and compose's): PRODUCTION_LIKE_POSTGRES_PORT (55432),
  * PRODUCTION_LIKE_TEMPORAL_PORT (17233; the server's other services use the ports around it, as 7234–7239 and
  * 6933–6939 around 7233), PRODUCTION_LIKE_UI_PORT (18080). Compose's variables TEMPORAL_NAMESPACE,
- * TEMPORAL_RETENTION, POSTGRES_USER and LOG_LEVEL apply as in compose. Everything binds 127.0.0.1 only.
+ * TEMPORAL_RETENTION, POSTGRES_USER and LOG_LEVEL apply as in compose; PRODUCTION_LIKE_API_PORT (13000) and the
+ * Waakvlam settings: see {@link compiledWaakvlamSpecs}. Everything binds 127.0.0.1 only.
  */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -332,14 +334,19 @@ function stateDir(root: string): string {
   return join(root, 'production-like');
 }
 
-/** The generated database password, made once and kept in the cache with mode 0600. */
-function databasePassword(root: string): string {
-  const file = join(stateDir(root), 'postgres-password');
+/** A secret generated once and kept in the cache's state directory with mode 0600 (never a usable default). */
+function generatedSecret(root: string, name: string, bytes: number): string {
+  const file = join(stateDir(root), name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(stateDir(root), { recursive: true, mode: 0o700 });
-  const password = randomBytes(24).toString('base64url');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  return password;
+  const secret = randomBytes(bytes).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** The generated database password. */
+function databasePassword(root: string): string {
+  return generatedSecret(root, 'postgres-password', 24);
 }
 
 function runAsPostgres(
@@ -692,7 +699,10 @@ export interface ProductionLike {
   settings: ProductionLikeSettings;
   /** Whether this call found the environment running (and so started nothing). */
   alreadyRunning: boolean;
-  /** Stops what this call started (everything, PostgreSQL included); nothing if it found it running. */
+  /**
+   * Stops the environment this call started (every recorded process, the Waakvlam ones too, and PostgreSQL);
+   * nothing if the call found it running.
+   */
   stop(): Promise<void>;
 }
 
@@ -740,11 +750,8 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
   const password = databasePassword(s.cacheRoot);
   const processes: ManagedProcess[] = [];
   const state: State = { settings: s, processes };
-  const stopAll = async () => {
-    for (const p of [...processes].reverse()) await stopProcess(p, log);
-    writeState(s.cacheRoot, { settings: s, processes: [] });
-    stopPostgres(s.cacheRoot, log);
-  };
+  // Everything recorded goes, the Waakvlam processes started on top of this environment included.
+  const stopAll = () => stopProductionLike({ cacheRoot: s.cacheRoot, log });
   try {
     await startPostgres(s, pg, password, log);
     await applySchema(s, server, password, log);
@@ -819,26 +826,34 @@ export interface WaakvlamProcessSpec {
 }
 
 /**
- * The hook for the compiled worker (two instances) and API: starts each spec detached, records it in the state
- * file (so `stop` and `status` see it) and waits until it is ready. The caller decides the commands; the
- * production-like command line starts none yet: the compiled build (`npm run build`, dist/) is another part of #11,
- * and the commands and settings compose gives those containers are to be filled in from it (see
- * {@link composeWaakvlamEnvironment}).
+ * The hook for the Waakvlam processes: starts each spec that does not run yet detached, records it in the state
+ * file (so `stop` and `status` see it) and waits until it is ready. Returns what it started. The caller decides
+ * the commands: {@link compiledWaakvlamSpecs} gives those of the compiled build.
  */
 export async function startWaakvlamProcesses(env: ProductionLike, specs: WaakvlamProcessSpec[], log: Log = console.log): Promise<ManagedProcess[]> {
   const root = env.settings.cacheRoot;
   const started: ManagedProcess[] = [];
+  const running = new Set(runningProcesses(root).map((p) => p.name));
   for (const spec of specs) {
+    if (running.has(spec.name)) {
+      log(`${spec.name}: running`);
+      continue;
+    }
     const p = spawnDetached(root, spec.name, spec.command, spec.args, { env: { ...process.env, ...spec.env }, cwd: REPO_ROOT });
     started.push(p);
     const state = readState(root) ?? { settings: env.settings, processes: [] };
-    writeState(root, { ...state, processes: [...state.processes, p] });
+    writeState(root, { ...state, processes: [...state.processes.filter((q) => q.name !== p.name), p] });
     const ready = spec.ready ?? (async () => {
       await new Promise((r) => setTimeout(r, 1_000));
       return true;
     });
-    await waitUntil(spec.name, ready, p, 120_000);
-    log(`${spec.name}: started (pid ${p.pid}, log ${p.log})`);
+    try {
+      await waitUntil(spec.name, ready, p, 120_000);
+    } catch (err) {
+      for (const q of started.reverse()) await stopProcess(q, log);
+      throw err;
+    }
+    log(`${spec.name}: ready (pid ${p.pid}, log ${p.log})`);
   }
   return started;
 }
@@ -851,6 +866,55 @@ export function composeWaakvlamEnvironment(addresses: ProductionLikeAddresses, e
     TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE || 'waakvlam',
     LOG_LEVEL: env.LOG_LEVEL || 'info',
   };
+}
+
+/** The compiled entry points (`npm run build`), or null when there is no build. */
+export function compiledEntryPoints(repo: string = REPO_ROOT): { worker: string; api: string } | null {
+  const found = { worker: join(repo, 'dist', 'entrypoints', 'worker.js'), api: join(repo, 'dist', 'entrypoints', 'api.js') };
+  return existsSync(found.worker) && existsSync(found.api) ? found : null;
+}
+
+/** The API's token secret: WAAKVLAM_JWT_SECRET, else one generated once and kept in the cache (mode 0600). */
+function apiSecret(root: string, env: NodeJS.ProcessEnv): string {
+  return env.WAAKVLAM_JWT_SECRET || generatedSecret(root, 'api-jwt-secret', 36);
+}
+
+/**
+ * What compose runs as waakvlam-worker (two instances, as `docker compose up --scale waakvlam-worker=2`) and
+ * waakvlam-api, from the compiled build with plain `node`, with compose's environment. The API listens on
+ * 127.0.0.1:PRODUCTION_LIKE_API_PORT (default 13000; compose: 3000 in the container); its token secret is
+ * WAAKVLAM_JWT_SECRET or one generated into the cache. Compose's other settings for these containers (directory
+ * file, webhook, SMTP, metrics) are passed on when set in this environment.
+ */
+export function compiledWaakvlamSpecs(
+  pl: ProductionLike,
+  entry: { worker: string; api: string },
+  env: NodeJS.ProcessEnv = process.env,
+): WaakvlamProcessSpec[] {
+  const base = composeWaakvlamEnvironment(pl.addresses, env);
+  const passOn = ['WAAKVLAM_DIRECTORY', 'WAAKVLAM_WEBHOOK_URL', 'WAAKVLAM_WEBHOOK_SECRET', 'WAAKVLAM_EVENT_SOURCE', 'SMTP_URL', 'SMTP_FROM'];
+  const extra = Object.fromEntries(passOn.filter((k) => env[k]).map((k) => [k, env[k]!]));
+  const apiPort = envPort(env.PRODUCTION_LIKE_API_PORT, 13000, 'PRODUCTION_LIKE_API_PORT');
+  const workerReady = (n: number) => async () => tail(join(stateDir(pl.settings.cacheRoot), 'logs', `waakvlam-worker-${n}.log`), 200)
+    .split('\n').filter(Boolean).some((line) => line.includes('"worker running"'));
+  const worker = (n: number): WaakvlamProcessSpec => ({
+    name: `waakvlam-worker-${n}`, command: process.execPath, args: [entry.worker], env: { ...base, ...extra }, ready: workerReady(n),
+  });
+  return [
+    worker(1),
+    worker(2),
+    {
+      name: 'waakvlam-api',
+      command: process.execPath,
+      args: [entry.api],
+      env: {
+        ...base, ...extra, PORT: String(apiPort), HOST: '127.0.0.1', WAAKVLAM_JWT_SECRET: apiSecret(pl.settings.cacheRoot, env),
+        ...(env.WAAKVLAM_JWT_ISSUER ? { WAAKVLAM_JWT_ISSUER: env.WAAKVLAM_JWT_ISSUER } : {}),
+        ...(env.WAAKVLAM_JWT_AUDIENCE ? { WAAKVLAM_JWT_AUDIENCE: env.WAAKVLAM_JWT_AUDIENCE } : {}),
+      },
+      ready: () => httpOk(`http://127.0.0.1:${apiPort}/v1/health/ready`),
+    },
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -871,8 +935,16 @@ async function main(argv: string[]): Promise<void> {
   const s = resolveSettings();
   if (command === 'start') {
     const env = await startProductionLike();
-    if (!existsSync(join(REPO_ROOT, 'dist'))) {
-      console.log('Waakvlam worker and API: not started: no compiled build (dist/); they come with `npm run build` (#11 point 2).');
+    const entry = compiledEntryPoints();
+    if (argv.includes('--no-waakvlam')) {
+      console.log('Waakvlam worker and API: not started (--no-waakvlam).');
+    } else if (!entry) {
+      console.log('Waakvlam worker and API: not started: no compiled build (dist/entrypoints/); run `npm run build` first.');
+    } else {
+      const specs = compiledWaakvlamSpecs(env, entry);
+      await startWaakvlamProcesses(env, specs);
+      const api = specs.find((p) => p.name === 'waakvlam-api')!;
+      console.log(`\n  Waakvlam API     http://127.0.0.1:${api.env.PORT}/v1  (2 workers; token secret: WAAKVLAM_JWT_SECRET or ${join(stateDir(env.settings.cacheRoot), 'api-jwt-secret')})`);
     }
     printAddresses(env.addresses);
   } else if (command === 'stop') {

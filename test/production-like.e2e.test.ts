@@ -3,21 +3,27 @@
  * from the vendor's Go module with SQL visibility, the namespace with its retention, the Web UI.
  *
  * The versions it builds are the compose file's (always checked). The environment itself starts only with
- * WAAKVLAM_PRODUCTION_LIKE=1: its first start builds the server (minutes) and needs Debian's PostgreSQL.
+ * WAAKVLAM_PRODUCTION_LIKE=1: its first start builds the server (minutes) and needs Debian's PostgreSQL. With a
+ * compiled build (`npm run build`), the two workers and the API run on it too, and a trajectory goes through.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
+import { signToken } from '../api/auth.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import {
+  compiledEntryPoints,
+  compiledWaakvlamSpecs,
   composeImageDefaults,
   fileMode,
   retentionSeconds,
   startProductionLike,
+  startWaakvlamProcesses,
   TEMPORAL_SERVER_VERSION,
   TEMPORAL_UI_VERSION,
+  type ManagedProcess,
   type ProductionLike,
 } from '../scripts/production-like.js';
 
@@ -41,6 +47,7 @@ describe.skipIf(process.env.WAAKVLAM_PRODUCTION_LIKE !== '1')('production-like e
   let env: ProductionLike;
   let connection: Connection;
   let startSeconds = 0;
+  const waakvlam: ManagedProcess[] = [];
 
   beforeAll(async () => {
     const started = Date.now();
@@ -52,6 +59,8 @@ describe.skipIf(process.env.WAAKVLAM_PRODUCTION_LIKE !== '1')('production-like e
 
   afterAll(async () => {
     await connection?.close();
+    // A found environment is left as found: only what this file started goes.
+    if (env?.alreadyRunning) for (const p of waakvlam) process.kill(p.pid, 'SIGTERM');
     await env?.stop();
   }, 120_000);
 
@@ -99,4 +108,28 @@ describe.skipIf(process.env.WAAKVLAM_PRODUCTION_LIKE !== '1')('production-like e
     const body = (await res.json()) as { namespaceInfo?: { name?: string } };
     expect(body.namespaceInfo?.name).toBe(env.addresses.namespace);
   });
+
+  const entry = compiledEntryPoints();
+  it.skipIf(!entry)('runs the compiled workers and API on it: a trajectory starts and is listed (visibility)', async () => {
+    const specs = compiledWaakvlamSpecs(env, entry!);
+    waakvlam.push(...(await startWaakvlamProcesses(env, specs, (line) => console.log(`[production-like] ${line}`))));
+    const api = specs.find((p) => p.name === 'waakvlam-api')!;
+    const base = `http://127.0.0.1:${api.env.PORT}/v1`;
+    const token = await signToken(api.env.WAAKVLAM_JWT_SECRET!, { subject: 'regisseur-1', municipality: 'GM0363', role: 'case-system' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const caseRef = `PL-${Date.now()}`;
+    const started = await fetch(`${base}/trajectories`, { method: 'POST', headers, body: JSON.stringify({ caseRef }) });
+    expect(started.status).toBe(201);
+    const { id } = (await started.json()) as { id: string };
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const list = (await (await fetch(`${base}/trajectories?status=open`, { headers })).json()) as { items?: { id: string }[] };
+      if (list.items?.some((t) => t.id === id)) break;
+      if (Date.now() > deadline) throw new Error(`${id} not listed: ${JSON.stringify(list)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const state = (await (await fetch(`${base}/trajectories/${id}`, { headers })).json()) as { status?: string; openSteps?: unknown[] };
+    expect(state.status).toBe('open');
+    expect(state.openSteps?.length).toBeGreaterThan(0);
+  }, 180_000);
 });
