@@ -821,6 +821,8 @@ export interface WaakvlamProcessSpec {
   args: string[];
   /** The process's environment on top of this process's. */
   env: Record<string, string>;
+  /** Working directory; default the repository (scripts/compose-processes.ts gives the rehearsed image's). */
+  cwd?: string;
   /** Resolves true once the process is ready (e.g. the API's /v1/health/ready); default: it is alive after 1 s. */
   ready?: () => Promise<boolean>;
 }
@@ -839,7 +841,7 @@ export async function startWaakvlamProcesses(env: ProductionLike, specs: Waakvla
       log(`${spec.name}: running`);
       continue;
     }
-    const p = spawnDetached(root, spec.name, spec.command, spec.args, { env: { ...process.env, ...spec.env }, cwd: REPO_ROOT });
+    const p = spawnDetached(root, spec.name, spec.command, spec.args, { env: { ...process.env, ...spec.env }, cwd: spec.cwd ?? REPO_ROOT });
     started.push(p);
     const state = readState(root) ?? { settings: env.settings, processes: [] };
     writeState(root, { ...state, processes: [...state.processes.filter((q) => q.name !== p.name), p] });
