@@ -1,31 +1,30 @@
 /**
  * The production-like environment (#11 point 4): the deployment of docker-compose.yml, on a machine without a
- * container engine, from package registries only, with the same versions and settings:
+ * container engine, from package registries only, with the same versions and the settings compose reads from the
+ * same `.env` (beside docker-compose.yml, or PRODUCTION_LIKE_ENV_FILE):
  *
- * - PostgreSQL, Debian's package, in a cluster of its own (password authentication, a generated password), on its
- *   own port;
+ * - PostgreSQL, Debian's package, in a cluster of its own (password authentication with the .env's
+ *   POSTGRES_PASSWORD), on its own port (compose does not publish it): PRODUCTION_LIKE_POSTGRES_PORT, default 55432;
  * - the Temporal server and `temporal-sql-tool`, built from the vendor's Go module (`go.temporal.io/server`, the
  *   version of the compose file), the schema created and upgraded by the tool as compose's `temporal-schema` does;
  *   the server configured as the `temporalio/server` image configures itself from compose's environment (SQL
- *   persistence and visibility on PostgreSQL, the dynamic config from deploy/dynamicconfig/);
- * - the namespace with its retention, as compose's `temporal-namespace` creates it;
+ *   persistence and visibility on PostgreSQL, the dynamic config from deploy/dynamicconfig/), its frontend on the
+ *   port compose publishes (TEMPORAL_PORT);
+ * - the namespace with its retention, as compose's `temporal-namespace` creates it (TEMPORAL_NAMESPACE,
+ *   TEMPORAL_RETENTION);
  * - the Temporal Web UI server, built from the vendor's Go module (`github.com/temporalio/ui-server/v2`, the version
- *   of the compose file), with the image's own config template;
- * - the compiled Waakvlam worker (two instances) and API: see {@link startWaakvlamProcesses}.
+ *   of the compose file), with the image's own config template, on TEMPORAL_UI_PORT;
+ * - what compose runs from the Dockerfile's image, from the image rehearsed (scripts/image.ts): the worker's replicas
+ *   and the API on WAAKVLAM_API_PORT, with compose's environment for them: see {@link startComposeWaakvlam}.
  *
  * Binaries and the database cluster are cached outside the repository ({@link cacheDir}), so a second start takes
  * seconds. Processes run detached, recorded in a state file, so `stop` and `status` work from another shell.
+ * Everything binds 127.0.0.1 only.
  *
  *   npm run production-like              # start (or find running) and print the addresses
  *   npm run production-like -- start --no-waakvlam   # Temporal, PostgreSQL and the UI only
  *   npm run production-like -- status
  *   npm run production-like -- stop
- *
- * Ports (defaults away from `npm start`'s 7233/8233 and compose's): PRODUCTION_LIKE_POSTGRES_PORT (55432),
- * PRODUCTION_LIKE_TEMPORAL_PORT (17233; the server's other services use the ports around it, as 7234–7239 and
- * 6933–6939 around 7233), PRODUCTION_LIKE_UI_PORT (18080). Compose's variables TEMPORAL_NAMESPACE,
- * TEMPORAL_RETENTION, POSTGRES_USER and LOG_LEVEL apply as in compose; PRODUCTION_LIKE_API_PORT (13000) and the
- * Waakvlam settings: see {@link compiledWaakvlamSpecs}. Everything binds 127.0.0.1 only.
  */
 import { spawn, spawnSync, type SpawnOptions } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -37,6 +36,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { msToTs } from '@temporalio/common/lib/time.js';
+import { loadCompose, type ComposeProject } from './compose.js';
+import { composeProcesses, type ComposeProcess } from './compose-processes.js';
+import { rehearseImage } from './image.js';
 import { cacheDir, onPath, runWithProgress } from './temporal-binaries.js';
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -66,6 +68,11 @@ export interface ProductionLikeOptions {
   retention?: string;
   /** Compose: POSTGRES_USER, default `temporal`. */
   postgresUser?: string;
+  /**
+   * Compose: POSTGRES_PASSWORD (the .env's). Default: one generated once into the cache. A cluster created with
+   * another password is given this one (ALTER ROLE) when it starts.
+   */
+  postgresPassword?: string;
   /** Compose: LOG_LEVEL (the server's log level), default `info`. */
   logLevel?: string;
   /** Dynamic config file; default deploy/dynamicconfig/waakvlam.yaml (what compose mounts). */
@@ -344,9 +351,29 @@ function generatedSecret(root: string, name: string, bytes: number): string {
   return secret;
 }
 
-/** The generated database password. */
+/** The database password the cluster has (the one generated, or the .env's once applied). */
 function databasePassword(root: string): string {
   return generatedSecret(root, 'postgres-password', 24);
+}
+
+/**
+ * Gives the running cluster's user `wanted` as its password when it has another one (the .env's POSTGRES_PASSWORD
+ * changed, or the cluster was created with a generated one), and records it. The statement goes by standard input.
+ */
+function applyDatabasePassword(s: ProductionLikeSettings, pg: PostgresBinaries, wanted: string, log: Log): string {
+  const current = databasePassword(s.cacheRoot);
+  if (current === wanted) return current;
+  const quoted = (text: string, q: string) => `${q}${text.split(q).join(q + q)}${q}`;
+  const sql = `ALTER ROLE ${quoted(s.postgresUser, '"')} PASSWORD ${quoted(wanted, "'")};\n`;
+  const res = spawnSync(join(pg.bin, 'psql'), ['-h', '127.0.0.1', '-p', String(s.postgresPort), '-U', s.postgresUser, '-d', 'postgres', '-v', 'ON_ERROR_STOP=1', '-q', '-f', '-'], {
+    input: sql,
+    encoding: 'utf8',
+    env: { ...process.env, PGPASSWORD: current },
+  });
+  if (res.status !== 0) throw new Error(`could not set the database password of the .env: ${res.stderr}`);
+  writeFileSync(join(stateDir(s.cacheRoot), 'postgres-password'), `${wanted}\n`, { mode: 0o600 });
+  log(`PostgreSQL: the password of ${s.postgresUser} is now the .env's POSTGRES_PASSWORD`);
+  return wanted;
 }
 
 function runAsPostgres(
@@ -747,13 +774,14 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
 
   log(`Production-like environment: cache ${s.cacheRoot}`);
   const [pg, server, ui] = [await provisionPostgres(log), await provisionTemporalServer(s.cacheRoot, log), await provisionUiServer(s.cacheRoot, log)];
-  const password = databasePassword(s.cacheRoot);
+  let password = databasePassword(s.cacheRoot);
   const processes: ManagedProcess[] = [];
   const state: State = { settings: s, processes };
   // Everything recorded goes, the Waakvlam processes started on top of this environment included.
   const stopAll = () => stopProductionLike({ cacheRoot: s.cacheRoot, log });
   try {
     await startPostgres(s, pg, password, log);
+    if (options.postgresPassword) password = applyDatabasePassword(s, pg, options.postgresPassword, log);
     await applySchema(s, server, password, log);
 
     const configDir = join(stateDir(s.cacheRoot), 'temporal-config');
@@ -761,16 +789,9 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
     writeFileSync(join(configDir, 'production-like.yaml'), temporalServerConfig(s, password), { mode: 0o600 });
     chmodSync(join(configDir, 'production-like.yaml'), 0o600);
     if (!existsSync(s.dynamicConfigFile)) throw new Error(`dynamic config file not found: ${s.dynamicConfigFile}`);
-    log(`Temporal server ${TEMPORAL_SERVER_VERSION}: starting, frontend 127.0.0.1:${s.temporalPort}`);
-    const temporal = spawnDetached(s.cacheRoot, 'temporal-server', server.server,
-      ['--root', stateDir(s.cacheRoot), '--config', 'temporal-config', '--env', 'production-like', '--allow-no-auth', 'start'], {});
-    processes.push(temporal);
+    processes.push(await runTemporalServer(s, server, log));
     writeState(s.cacheRoot, state);
     const address = `127.0.0.1:${s.temporalPort}`;
-    await waitUntil('Temporal server', () => withConnection(address, async (c) => {
-      await c.workflowService.getSystemInfo({});
-      return true;
-    }), temporal, 120_000);
     await ensureNamespace(address, s.namespace, s.retention, log);
 
     // The UI image's own template (config/docker.yaml), from the environment compose gives the container; the
@@ -798,6 +819,45 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
   }
   log(`Production-like environment: ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return { addresses: addressesOf(s), settings: s, alreadyRunning: false, stop: stopAll };
+}
+
+/** Starts the Temporal server (configured in the cache by {@link startProductionLike}) and waits until it answers. */
+async function runTemporalServer(s: ProductionLikeSettings, server: TemporalServerBinaries, log: Log): Promise<ManagedProcess> {
+  log(`Temporal server ${TEMPORAL_SERVER_VERSION}: starting, frontend 127.0.0.1:${s.temporalPort}`);
+  const temporal = spawnDetached(s.cacheRoot, 'temporal-server', server.server,
+    ['--root', stateDir(s.cacheRoot), '--config', 'temporal-config', '--env', 'production-like', '--allow-no-auth', 'start'], {});
+  const address = `127.0.0.1:${s.temporalPort}`;
+  await waitUntil('Temporal server', () => withConnection(address, async (c) => {
+    await c.workflowService.getSystemInfo({});
+    return true;
+  }), temporal, 120_000);
+  return temporal;
+}
+
+/**
+ * Stops the running Temporal server of the environment (SIGTERM, as `docker compose stop temporal`), leaving
+ * PostgreSQL, the UI and the Waakvlam processes running: what a server restart or upgrade does to them.
+ */
+export async function stopTemporalServer(options: ProductionLikeOptions = {}): Promise<void> {
+  const s = resolveSettings(options);
+  const state = readState(s.cacheRoot);
+  const server = state?.processes.find((p) => p.name === 'temporal-server');
+  if (!state || !server) throw new Error('the production-like environment has no Temporal server');
+  await stopProcess(server, options.log ?? (() => undefined));
+}
+
+/** Starts the environment's Temporal server again after {@link stopTemporalServer}, on the same database. */
+export async function startTemporalServer(options: ProductionLikeOptions = {}): Promise<void> {
+  const log = options.log ?? (() => undefined);
+  const state = readState(resolveSettings(options).cacheRoot);
+  if (!state) throw new Error('the production-like environment was never started');
+  const server = resolveTemporalServer(state.settings.cacheRoot);
+  if (!server) throw new Error('the Temporal server is not provisioned');
+  const running = state.processes.find((p) => p.name === 'temporal-server' && isAlive(p));
+  if (running) return;
+  const started = await runTemporalServer(state.settings, server, log);
+  const now = readState(state.settings.cacheRoot) ?? state;
+  writeState(state.settings.cacheRoot, { ...now, processes: [...now.processes.filter((p) => p.name !== 'temporal-server'), started] });
 }
 
 /** Stops every recorded process, then PostgreSQL. */
@@ -830,7 +890,7 @@ export interface WaakvlamProcessSpec {
 /**
  * The hook for the Waakvlam processes: starts each spec that does not run yet detached, records it in the state
  * file (so `stop` and `status` see it) and waits until it is ready. Returns what it started. The caller decides
- * the commands: {@link compiledWaakvlamSpecs} gives those of the compiled build.
+ * the commands: {@link startComposeWaakvlam} gives those compose runs from the image.
  */
 export async function startWaakvlamProcesses(env: ProductionLike, specs: WaakvlamProcessSpec[], log: Log = console.log): Promise<ManagedProcess[]> {
   const root = env.settings.cacheRoot;
@@ -860,63 +920,47 @@ export async function startWaakvlamProcesses(env: ProductionLike, specs: Waakvla
   return started;
 }
 
-/** The environment compose gives the Waakvlam containers (x-waakvlam), pointed at this environment. */
-export function composeWaakvlamEnvironment(addresses: ProductionLikeAddresses, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  return {
-    TEMPORAL_ADDRESS: addresses.temporal,
-    TEMPORAL_NAMESPACE: addresses.namespace,
-    TEMPORAL_TASK_QUEUE: env.TEMPORAL_TASK_QUEUE || 'waakvlam',
-    LOG_LEVEL: env.LOG_LEVEL || 'info',
+/**
+ * The environment's settings as docker-compose.yml (read with the `.env`) gives them to its services: the ports it
+ * publishes for the Temporal frontend (`TEMPORAL_PORT`) and the Web UI (`TEMPORAL_UI_PORT`), the namespace and its
+ * retention (temporal-namespace), the database user and password (postgresql). PostgreSQL is not published by
+ * compose; here it keeps its own port.
+ */
+export function productionLikeOptionsFromCompose(project: ComposeProject): ProductionLikeOptions {
+  const { services } = project;
+  const published = (name: string, target: number) => {
+    const port = services[name]?.ports?.find((p) => p.target === target)?.published;
+    return port ? Number(port) : undefined;
   };
-}
-
-/** The compiled entry points (`npm run build`), or null when there is no build. */
-export function compiledEntryPoints(repo: string = REPO_ROOT): { worker: string; api: string } | null {
-  const found = { worker: join(repo, 'dist', 'entrypoints', 'worker.js'), api: join(repo, 'dist', 'entrypoints', 'api.js') };
-  return existsSync(found.worker) && existsSync(found.api) ? found : null;
-}
-
-/** The API's token secret: WAAKVLAM_JWT_SECRET, else one generated once and kept in the cache (mode 0600). */
-function apiSecret(root: string, env: NodeJS.ProcessEnv): string {
-  return env.WAAKVLAM_JWT_SECRET || generatedSecret(root, 'api-jwt-secret', 36);
+  const env = (name: string, key: string) => services[name]?.environment?.[key] ?? undefined;
+  const options: ProductionLikeOptions = {};
+  const temporalPort = published('temporal', 7233);
+  const uiPort = published('temporal-ui', 8080);
+  if (temporalPort) options.temporalPort = temporalPort;
+  if (uiPort) options.uiPort = uiPort;
+  const [namespace, retention] = [env('temporal-namespace', 'NAMESPACE'), env('temporal-namespace', 'RETENTION')];
+  if (namespace) options.namespace = namespace;
+  if (retention) options.retention = retention;
+  const [user, password] = [env('postgresql', 'POSTGRES_USER'), env('postgresql', 'POSTGRES_PASSWORD')];
+  if (user) options.postgresUser = user;
+  if (password) options.postgresPassword = password;
+  return options;
 }
 
 /**
- * What compose runs as waakvlam-worker (two instances, as `docker compose up --scale waakvlam-worker=2`) and
- * waakvlam-api, from the compiled build with plain `node`, with compose's environment. The API listens on
- * 127.0.0.1:PRODUCTION_LIKE_API_PORT (default 13000; compose: 3000 in the container); its token secret is
- * WAAKVLAM_JWT_SECRET or one generated into the cache. Compose's other settings for these containers (directory
- * file, webhook, SMTP, metrics) are passed on when set in this environment.
+ * Starts what compose runs from this repository's image (the worker's replicas and the API) on the environment: the
+ * Dockerfile rehearsed (scripts/image.ts), its services translated to local processes (scripts/compose-processes.ts),
+ * each ready when its compose healthcheck passes. Their metrics ports (private to each container in compose) are
+ * handed out from PRODUCTION_LIKE_METRICS_PORT (default 19464) on.
  */
-export function compiledWaakvlamSpecs(
-  pl: ProductionLike,
-  entry: { worker: string; api: string },
-  env: NodeJS.ProcessEnv = process.env,
-): WaakvlamProcessSpec[] {
-  const base = composeWaakvlamEnvironment(pl.addresses, env);
-  const passOn = ['WAAKVLAM_DIRECTORY', 'WAAKVLAM_WEBHOOK_URL', 'WAAKVLAM_WEBHOOK_SECRET', 'WAAKVLAM_EVENT_SOURCE', 'SMTP_URL', 'SMTP_FROM'];
-  const extra = Object.fromEntries(passOn.filter((k) => env[k]).map((k) => [k, env[k]!]));
-  const apiPort = envPort(env.PRODUCTION_LIKE_API_PORT, 13000, 'PRODUCTION_LIKE_API_PORT');
-  const workerReady = (n: number) => async () => tail(join(stateDir(pl.settings.cacheRoot), 'logs', `waakvlam-worker-${n}.log`), 200)
-    .split('\n').filter(Boolean).some((line) => line.includes('"worker running"'));
-  const worker = (n: number): WaakvlamProcessSpec => ({
-    name: `waakvlam-worker-${n}`, command: process.execPath, args: [entry.worker], env: { ...base, ...extra }, ready: workerReady(n),
+export async function startComposeWaakvlam(pl: ProductionLike, project: ComposeProject, log: Log = console.log): Promise<ComposeProcess[]> {
+  const image = rehearseImage({ log });
+  const specs = composeProcesses(project, image, {
+    services: { 'temporal:7233': pl.addresses.temporal },
+    privatePortBase: envPort(process.env.PRODUCTION_LIKE_METRICS_PORT, 19464, 'PRODUCTION_LIKE_METRICS_PORT'),
   });
-  return [
-    worker(1),
-    worker(2),
-    {
-      name: 'waakvlam-api',
-      command: process.execPath,
-      args: [entry.api],
-      env: {
-        ...base, ...extra, PORT: String(apiPort), HOST: '127.0.0.1', WAAKVLAM_JWT_SECRET: apiSecret(pl.settings.cacheRoot, env),
-        ...(env.WAAKVLAM_JWT_ISSUER ? { WAAKVLAM_JWT_ISSUER: env.WAAKVLAM_JWT_ISSUER } : {}),
-        ...(env.WAAKVLAM_JWT_AUDIENCE ? { WAAKVLAM_JWT_AUDIENCE: env.WAAKVLAM_JWT_AUDIENCE } : {}),
-      },
-      ready: () => httpOk(`http://127.0.0.1:${apiPort}/v1/health/ready`),
-    },
-  ];
+  await startWaakvlamProcesses(pl, specs, log);
+  return specs;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -936,17 +980,22 @@ async function main(argv: string[]): Promise<void> {
   const command = argv[0] ?? 'start';
   const s = resolveSettings();
   if (command === 'start') {
-    const env = await startProductionLike();
-    const entry = compiledEntryPoints();
+    // The settings are compose's, from the same .env (beside docker-compose.yml, or PRODUCTION_LIKE_ENV_FILE).
+    const envFile = process.env.PRODUCTION_LIKE_ENV_FILE;
+    const compose = loadCompose({ ...(envFile ? { envFile } : {}), log: console.log });
+    if (!compose.ok) {
+      throw new Error(
+        `docker-compose.yml cannot be read with ${envFile ?? '.env'} (copy deploy/env.example to .env and fill it in):\n${compose.error}`,
+      );
+    }
+    const env = await startProductionLike(productionLikeOptionsFromCompose(compose.project));
     if (argv.includes('--no-waakvlam')) {
       console.log('Waakvlam worker and API: not started (--no-waakvlam).');
-    } else if (!entry) {
-      console.log('Waakvlam worker and API: not started: no compiled build (dist/entrypoints/); run `npm run build` first.');
     } else {
-      const specs = compiledWaakvlamSpecs(env, entry);
-      await startWaakvlamProcesses(env, specs);
-      const api = specs.find((p) => p.name === 'waakvlam-api')!;
-      console.log(`\n  Waakvlam API     http://127.0.0.1:${api.env.PORT}/v1  (2 workers; token secret: WAAKVLAM_JWT_SECRET or ${join(stateDir(env.settings.cacheRoot), 'api-jwt-secret')})`);
+      const specs = await startComposeWaakvlam(env, compose.project);
+      const api = specs.find((p) => p.service === 'waakvlam-api');
+      const workers = specs.filter((p) => p.service === 'waakvlam-worker').length;
+      if (api) console.log(`\n  Waakvlam API     http://127.0.0.1:${api.env.PORT}/v1  (${workers} workers; logs in ${join(stateDir(env.settings.cacheRoot), 'logs')})`);
     }
     printAddresses(env.addresses);
   } else if (command === 'stop') {
