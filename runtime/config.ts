@@ -77,6 +77,17 @@ const EnvSchema = z.object({
   WAAKVLAM_METRICS_PORT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), port.min(1).optional()),
   /** Interface of the metrics port. Default: 127.0.0.1 for `npm start`, 0.0.0.0 for `npm run worker` and `npm run api`. */
   WAAKVLAM_METRICS_HOST: optionalText,
+  /**
+   * Origins (comma-separated, e.g. `https://temporal.gemeente.example`) of Temporal Web UIs allowed to call the codec
+   * server (`/v1/codec`) from the browser, with credentials. Unset: none (`npm start` adds its embedded UI's origins).
+   */
+  WAAKVLAM_CODEC_CORS_ORIGINS: optionalText.pipe(
+    z
+      .string()
+      .optional()
+      .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
+      .pipe(z.array(z.string().regex(/^https?:\/\/[A-Za-z0-9.[\]:-]+(:\d{1,5})?$/, 'each origin is scheme://host[:port], e.g. https://temporal.gemeente.example (no path, no trailing slash)'))),
+  ),
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -101,6 +112,8 @@ export interface Config {
     rateLimitPerMinute: number;
     /** Express `trust proxy`; undefined: off. */
     trustProxy?: boolean | number | string;
+    /** Origins of Temporal Web UIs that may call the codec server from the browser (WAAKVLAM_CODEC_CORS_ORIGINS). */
+    codecCorsOrigins: string[];
   };
   notifications: {
     directoryFile?: string;
@@ -208,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             }
           : undefined,
       rateLimitPerMinute: e.WAAKVLAM_RATE_LIMIT,
+      codecCorsOrigins: e.WAAKVLAM_CODEC_CORS_ORIGINS,
       ...(e.WAAKVLAM_TRUST_PROXY !== undefined
         ? { trustProxy: e.WAAKVLAM_TRUST_PROXY === 'true' ? true : /^\d+$/.test(e.WAAKVLAM_TRUST_PROXY) ? Number(e.WAAKVLAM_TRUST_PROXY) : e.WAAKVLAM_TRUST_PROXY }
         : {}),
