@@ -19,9 +19,10 @@ export const PREBUILT_BUNDLE_FILE = 'workflow-bundle.js';
 
 /**
  * The workflow code a worker runs by default: compiled, the bundle `npm run build` wrote beside the code (no
- * bundling at start); from source, the workflows bundled at creation.
+ * bundling at start); from source, the workflows bundled at creation. The replay check (entrypoints/replay-check.ts)
+ * replays against the same code.
  */
-function defaultWorkflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+export function defaultWorkflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
   if (!COMPILED) return { workflowsPath: WORKFLOWS_PATH };
   const codePath = fileURLToPath(new URL(`../${PREBUILT_BUNDLE_FILE}`, import.meta.url));
   if (!existsSync(codePath)) throw new Error(`${codePath} is missing: run \`npm run build\` (it pre-bundles the workflow code)`);
