@@ -1,6 +1,6 @@
 /**
  * `npm run replay-check` (in the image, or any compiled build: `node dist/entrypoints/replay-check.js`): the upgrade
- * gate. Replays the histories of the running trajectories of a Temporal namespace against the workflow code of this
+ * gate. Replays the histories of the running workflows of a Temporal namespace against the workflow code of this
  * build, and says whether the build can take them over.
  *
  * When: before switching workers to a new build, run the new build's check against the production namespace (the
@@ -8,7 +8,7 @@
  * new code would break the trajectories named (non-determinism); keep the old workers, do not switch. Exit 2: the
  * check could not run (configuration, Temporal unreachable, a Temporal error), so nothing was checked.
  *
- * Read-only: it lists running trajectories (`WorkflowType = 'trajectoryWorkflow' AND ExecutionStatus = 'Running'`,
+ * Read-only: it lists running workflows (trajectories and definition catalogs, `ExecutionStatus = 'Running'`,
  * newest first, at most `--limit`), counts them all, fetches their histories and replays them in this process, with
  * no task queue and no worker polling; it changes nothing in Temporal. It prints workflow ids (the case systems'
  * pseudonymous references) and the first line of each replay error, never histories or payloads (family data).
@@ -25,23 +25,27 @@ import { ConfigError, loadConfig } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
 import { defaultWorkflowCode } from '../worker/worker.js';
 import { trajectoryWorkflow } from '../workflows/trajectory.js';
+import { definitionCatalogWorkflow } from '../workflows/definition-catalog.js';
 
-/** How many running trajectories are replayed at most, by default. */
+/** How many running workflows are replayed at most, by default. */
 const DEFAULT_LIMIT = 500;
 
 const USAGE = `usage: replay-check [--limit N] [--workflows PATH]
 
-Replays the running trajectories of TEMPORAL_NAMESPACE at TEMPORAL_ADDRESS (TLS and API key as the workers: the
+Replays the running workflows of TEMPORAL_NAMESPACE at TEMPORAL_ADDRESS (TLS and API key as the workers: the
 TEMPORAL_* environment) against the workflow code of this build. Read-only.
 
-  --limit N          replay at most the N newest running trajectories (default ${DEFAULT_LIMIT})
+  --limit N          replay at most the N newest running workflows (default ${DEFAULT_LIMIT})
   --workflows PATH   replay against the workflows module at PATH instead of this build's workflow code
   --help             this text
 
 Exit 0: all compatible; 1: incompatible trajectories (listed); 2: the check could not run.`;
 
-/** The running trajectories, in Temporal's list filter (its default order is newest first). */
-const RUNNING_TRAJECTORIES = `WorkflowType = '${trajectoryWorkflow.name}' AND ExecutionStatus = 'Running'`;
+/**
+ * The running workflows the workers run (trajectories and the municipalities' definition catalogs), in Temporal's
+ * list filter (its default order is newest first).
+ */
+const RUNNING_TRAJECTORIES = `(WorkflowType = '${trajectoryWorkflow.name}' OR WorkflowType = '${definitionCatalogWorkflow.name}') AND ExecutionStatus = 'Running'`;
 /** A progress line after every this many replayed. */
 const PROGRESS_EVERY = 50;
 /** Longest error line printed (a replay error's first line names the mismatching command, no payloads). */
@@ -84,7 +88,7 @@ function firstLine(error: Error): string {
 }
 
 /**
- * The histories of the newest `limit` running trajectories, fetched one at a time as the replay asks for them. A run
+ * The histories of the newest `limit` running workflows, fetched one at a time as the replay asks for them. A run
  * deleted between the listing and the fetch (it closed and its retention ran out) is skipped and counted in `gone`.
  */
 async function* runningHistories(client: Client, limit: number, gone: { count: number }): AsyncGenerator<HistoryAndWorkflowId> {
@@ -126,7 +130,7 @@ async function check(options: Options): Promise<number> {
     const { count: total } = await client.workflow.count(RUNNING_TRAJECTORIES);
     const code = options.workflowsPath ? `the workflows at ${options.workflowsPath}` : 'the workflow code of this build';
     const planned = Math.min(total, options.limit);
-    console.log(`${total} running trajectories in namespace ${temporal.namespace}; replaying the ${planned} newest against ${code}`);
+    console.log(`${total} running workflows in namespace ${temporal.namespace}; replaying the ${planned} newest against ${code}`);
 
     const gone = { count: 0 };
     const incompatible: string[] = [];
@@ -142,7 +146,7 @@ async function check(options: Options): Promise<number> {
 
     // Trajectories started while the check ran may make the listed more than the counted.
     const of = Math.max(total, replayed + gone.count);
-    const summary = `replayed ${replayed} of ${of} running trajectories`;
+    const summary = `replayed ${replayed} of ${of} running workflows`;
     if (gone.count) console.log(`skipped ${gone.count} that closed and were deleted before their history was fetched`);
     if (replayed + gone.count < of) console.log(`the ${replayed + gone.count} newest were checked; --limit ${of} checks them all`);
     if (incompatible.length === 0) {

@@ -80,8 +80,8 @@ describe('npm run replay-check', () => {
   it('replays every running trajectory against this build: all compatible, exit 0, no family data printed', { timeout: 120_000 }, async () => {
     const { code, out, err } = await replayCheck([]);
     expect({ code, err }).toEqual({ code: 0, err: '' });
-    expect(out).toContain('3 running trajectories in namespace default');
-    expect(out).toContain('replayed 3 of 3 running trajectories: all compatible');
+    expect(out).toContain('3 running workflows in namespace default');
+    expect(out).toContain('replayed 3 of 3 running workflows: all compatible');
     expect(out).not.toContain('incompatible');
     expect(out).not.toContain(FAMILY_DATA);
   });
@@ -91,7 +91,7 @@ describe('npm run replay-check', () => {
     expect({ code, err }).toEqual({ code: 1, err: '' });
     const named = [...out.matchAll(/^incompatible: (\S+): DeterminismViolationError: \[TMPRL1100\] Nondeterminism error: .*HistoryEvent\(id: \d+, \w+\)$/gm)].map((m) => m[1]);
     expect(named.sort()).toEqual([...running].sort());
-    expect(out).toContain('replayed 3 of 3 running trajectories: 3 incompatible');
+    expect(out).toContain('replayed 3 of 3 running workflows: 3 incompatible');
     expect(out).not.toContain('all compatible');
     expect(out).not.toContain(FAMILY_DATA);
   });
@@ -101,7 +101,7 @@ describe('npm run replay-check', () => {
     expect(code).toBe(1);
     const named = [...out.matchAll(/^incompatible: (\S+): /gm)].map((m) => m[1]);
     expect(named).toEqual(running.slice(1).reverse());
-    expect(out).toContain('replayed 2 of 3 running trajectories: 2 incompatible');
+    expect(out).toContain('replayed 2 of 3 running workflows: 2 incompatible');
     expect(out).toContain('--limit 3 checks them all');
   });
 
