@@ -9,6 +9,7 @@ import type { Definition } from '../definitions/schema.js';
 import { didYouMean } from '../definitions/validate.js';
 import { EngineRejection, TrajectoryEngine } from '../workflows/engine.js';
 import { getSnapshotQuery, reopenUpdate, trajectoryWorkflow } from '../workflows/trajectory.js';
+import { trajectoryStaticDetails, trajectorySummary } from '../workflows/trajectory/details.js';
 
 // The engine's rejection types a re-opening answers with, checked against the engine's (a renamed type does not
 // compile here).
@@ -101,7 +102,10 @@ export async function reopenTrajectory(client: Client, opts: ReopenOptions): Pro
       taskQueue,
       workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
-      // Search attributes: the workflow upserts its own on its first task.
+      // Search attributes: the workflow upserts its own on its first task. What the Web UI shows of it (user
+      // metadata): pseudonymous references only, nothing from the request (its reason) or the data.
+      staticSummary: trajectorySummary(snapshot.input, true),
+      staticDetails: trajectoryStaticDetails(snapshot.input),
       args: [
         {
           ...snapshot.input,

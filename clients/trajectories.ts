@@ -12,6 +12,7 @@ import {
 } from '@temporalio/client';
 import { CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, PHASE } from '../workflows/search-attributes.js';
 import { getStateQuery, trajectoryWorkflow, type TrajectoryInput, type TrajectoryView } from '../workflows/trajectory.js';
+import { trajectoryStaticDetails, trajectorySummary } from '../workflows/trajectory/details.js';
 
 /** Starting a trajectory was refused: its workflow id (the case's business key) has a trajectory already. */
 export class TrajectoryExists extends Error {
@@ -37,6 +38,9 @@ export async function startTrajectory(client: Client, taskQueue: string, id: str
       args: [input],
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       workflowIdConflictPolicy: 'FAIL',
+      // What the Web UI shows of it (user metadata): pseudonymous references only, nothing from the request's data.
+      staticSummary: trajectorySummary(input),
+      staticDetails: trajectoryStaticDetails(input),
     });
     return id;
   } catch (err) {
