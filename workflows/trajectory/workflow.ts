@@ -5,10 +5,11 @@
  * activities for service tasks (./delivery.ts), messages (./messages.ts, handled in ./handlers.ts), search
  * attributes (./view.ts) and continue-as-new. This module is the run's loop only.
  */
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import { EngineRejection, TrajectoryEngine } from '../engine.js';
 import { decideRevisions } from '../revisions.js';
 import { delivery } from './delivery.js';
+import { currentDetails } from './details.js';
 import { registerHandlers, snapshot } from './handlers.js';
 import type { TrajectoryInput, TrajectoryResult } from './messages.js';
 import { searchAttributesPublisher, view } from './view.js';
@@ -50,10 +51,18 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
   registerHandlers(run);
   const publishSearchAttributes = searchAttributesPublisher(engine, input);
   const deliveries = delivery(run);
+  // The Web UI's current details (user metadata): set after every transition when the text changed. No command, so
+  // nothing a replay checks.
+  let details = '';
+  const publishDetails = () => {
+    const text = currentDetails(engine.state, input);
+    if (text !== details) setCurrentDetails((details = text));
+  };
 
   for (;;) {
     deliveries.dispatch();
     publishSearchAttributes();
+    publishDetails();
     if (engine.state.status === 'closed' && !deliveries.busy()) break;
 
     const info = workflowInfo();
