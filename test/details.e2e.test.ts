@@ -5,8 +5,9 @@
  * completion; the summaries its timers carry in the event history. Nothing from the family's data in any of them.
  */
 import { expect, it } from 'vitest';
+import type { temporal as proto } from '@temporalio/proto';
 import { startTrajectory } from '../clients/trajectories.js';
-import { completeStepUpdate, getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
+import { closeUpdate, completeStepUpdate, getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { gezinstraject } from './helpers/definitions.js';
 import { uniqueId, useTemporal } from './helpers/temporal.js';
 
@@ -24,6 +25,15 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => 
     if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A summary from user metadata, decoded as the client decodes (through the payload codec, when there is one). */
+async function summaryOf(metadata: proto.api.sdk.v1.IUserMetadata | null | undefined): Promise<string | undefined> {
+  if (!metadata?.summary) return undefined;
+  const { payloadConverter, payloadCodecs } = temporal.client.options.loadedDataConverter;
+  let payloads = [metadata.summary];
+  for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+  return payloadConverter.fromPayload<string>(payloads[0]!);
 }
 
 it('shows the static summary, and current details with the phase and the open step after a completion', { timeout: 60_000 }, async () => {
@@ -53,4 +63,15 @@ it('shows the static summary, and current details with the phase and the open st
   expect(details).toContain('**Gepauzeerd:** nee');
   expect(details).not.toContain('Regisseur toewijzen');
   expect(details).not.toContain(CANARY);
+
+  // The event history reads as a story: each timer says what falls due, each activity what it delivers.
+  await handle.executeUpdate(closeUpdate, { args: [{ reason: 'afgerond', closedBy: 'regisseur-1' }] });
+  await until('the run to end', async () => (await handle.describe()).status.name, (s) => s === 'COMPLETED');
+  const events = (await handle.fetchHistory()).events ?? [];
+  const timers = await Promise.all(events.filter((e) => e.timerStartedEventAttributes).map((e) => summaryOf(e.userMetadata)));
+  expect(timers[0]).toBe('termijn Regisseur toewijzen');
+  expect(timers).toContain('termijn Eerste contact met het gezin');
+  const activities = await Promise.all(events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => summaryOf(e.userMetadata)));
+  expect(activities).toContain('webhook trajectory.closed');
+  for (const text of [...timers, ...activities]) expect(text).not.toContain(CANARY);
 });

@@ -6,6 +6,7 @@ import { ActivityFailure, CancellationScope, proxyActivities, workflowInfo } fro
 import type { Activities } from '../../activities/index.js';
 import type { NotificationEnvelope } from '../../activities/cloudevents.js';
 import type { ActivityRequest, Notification } from '../engine.js';
+import { notificationSummary, serviceTaskSummary } from './details.js';
 import { iso } from './view.js';
 import type { Run } from './workflow.js';
 
@@ -50,8 +51,10 @@ export function delivery(run: Run): Delivery {
     const scope = new CancellationScope();
     inFlight.set(request.tokenId, scope);
     const activity = serviceActivities[request.activity]!;
+    // Summaries (user metadata) make the event history read as a story; not part of what a replay compares.
+    const summary = serviceTaskSummary(input, engine.state.phase, request.node, request.activity);
     scope
-      .run(() => activity(request.input))
+      .run(() => activity.executeWithOptions({ summary }, [request.input]))
       .then(
         (result) => engine.activityCompleted(request.tokenId, result, now()),
         (err: unknown) => {
@@ -81,19 +84,24 @@ export function delivery(run: Run): Delivery {
     deliveries++;
     const send = async () => {
       // The webhook goes out at once, while the recipients are looked up.
-      const webhook = notifications.deliverWebhook(envelope);
+      // Who hears it, by the definition's label of the role (a resolution: of each escalation it resolves).
+      const described = (n.data.escalation ? [n.data.escalation] : ((n.data.escalations as unknown[] | undefined) ?? [])) as Array<{ roleName?: string }>;
+      const roleName = [...new Set(described.map((e) => e.roleName).filter((r) => r !== undefined))].join(', ') || undefined;
+      const webhook = notifications.deliverWebhook.executeWithOptions({ summary: notificationSummary('webhook', n.type) }, [envelope]);
       webhook.catch(() => undefined); // handled below (Promise.allSettled); marked handled while the lookup runs
       let to: string[] = [];
       if (n.type === 'escalation.raised') {
         const e = n.data.escalation as { role: string; organisation: string };
-        to = await directoryLookups.resolveRecipients({ municipality: input.municipality, role: e.role, organisation: e.organisation });
+        to = await directoryLookups.resolveRecipients.executeWithOptions({ summary: notificationSummary('recipients', n.type, roleName) }, [
+          { municipality: input.municipality, role: e.role, organisation: e.organisation },
+        ]);
         engine.recordRecipients(n.data.recordId as string, to, now());
         run.wake(); // a follow-up notice may be queued
       } else if (n.type === 'escalation.resolved') {
         to = (n.data.recipients as string[] | undefined) ?? [];
       }
       // Each channel settles on its own: an e-mail nobody can receive does not end the run while its webhook retries.
-      const channels = await Promise.allSettled([webhook, to.length ? notifications.sendEmail({ envelope, to }) : undefined]);
+      const channels = await Promise.allSettled([webhook, to.length ? notifications.sendEmail.executeWithOptions({ summary: notificationSummary('email', n.type, roleName) }, [{ envelope, to }]) : undefined]);
       for (const channel of channels) if (channel.status === 'rejected') refused(channel.reason);
     };
     // Retried without end; only a non-retryable refusal (410 Gone, an e-mail nobody can receive) gets here: kept as an incident.

@@ -9,7 +9,7 @@ import { allHandlersFinished, condition, continueAsNew, setCurrentDetails, workf
 import { EngineRejection, TrajectoryEngine } from '../engine.js';
 import { decideRevisions } from '../revisions.js';
 import { delivery } from './delivery.js';
-import { currentDetails } from './details.js';
+import { currentDetails, timerSummary } from './details.js';
 import { registerHandlers, snapshot } from './handlers.js';
 import type { TrajectoryInput, TrajectoryResult } from './messages.js';
 import { searchAttributesPublisher, view } from './view.js';
@@ -75,7 +75,11 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
 
     dirty = false;
     const next = engine.nextTimerAt();
-    const fired = next === undefined ? await condition(() => dirty).then(() => true) : await condition(() => dirty, Math.max(next - now(), 1));
+    // The timer's summary says what falls due (user metadata: not part of what a replay compares).
+    const fired =
+      next === undefined
+        ? await condition(() => dirty).then(() => true)
+        : await condition(() => dirty, Math.max(next - now(), 1), { summary: timerSummary(engine.state, input, next) });
     if (!fired) engine.fireTimers(now());
   }
   await condition(allHandlersFinished);
