@@ -19,12 +19,14 @@ import { pointer } from '../definitions/validate.js';
 import type { Config } from '../runtime/config.js';
 import { scrub } from '../runtime/logger.js';
 import type { Authenticator, Principal } from './auth.js';
+import { CODEC_PATH, codecCors, cookieToken, pinoCodecAccessLog, type CodecServerOptions } from './codec.js';
 import { docsPage } from './docs.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { buildOpenApi } from './openapi.js';
-import { BODY_LIMITS, jsonProblems } from './json-limits.js';
+import { BODY_LIMITS, jsonProblems, type JsonLimits } from './json-limits.js';
 import { fieldErrors, notFoundHandler, problemHandler, ProblemError } from './problem.js';
 import type { RouteSpec } from './route.js';
+import { codecRoutes, type CodecRouteOptions } from './routes/codec.js';
 import { definitionRoutes } from './routes/definitions.js';
 import { escalationRoutes } from './routes/escalations.js';
 import { operationRoutes } from './routes/operations.js';
@@ -53,6 +55,11 @@ export interface AppOptions {
    * before authentication). Default `false` (the socket's address).
    */
   trustProxy?: boolean | number | string;
+  /**
+   * The codec server for the Temporal Web UI (`/v1/codec`, api/codec.ts): the payload codec per municipality, the Web
+   * UIs' origins, the access log. Default: no keys (encrypted payloads are a 503), no origins.
+   */
+  codec?: CodecServerOptions;
 }
 
 /**
@@ -64,6 +71,7 @@ export function configuredAppOptions(config: Pick<Config, 'api' | 'temporal'>) {
     definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }),
     taskQueue: config.temporal.taskQueue,
     rateLimitPerMinute: config.api.rateLimitPerMinute,
+    codec: { corsOrigins: config.api.codecCorsOrigins },
     ...(config.api.trustProxy !== undefined ? { trustProxy: config.api.trustProxy } : {}),
   } satisfies Partial<AppOptions>;
 }
@@ -86,8 +94,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, where: 'body' | '
 }
 
 /** All routes of the API, in documentation order. */
-export function apiRoutes(services: Services, contract: Parameters<typeof operationRoutes>[1]): RouteSpec[] {
-  return [...trajectoryRoutes(services), ...escalationRoutes(services), ...definitionRoutes(services), ...operationRoutes(services, contract)];
+export function apiRoutes(services: Services, contract: Parameters<typeof operationRoutes>[1], codec: CodecRouteOptions): RouteSpec[] {
+  return [...trajectoryRoutes(services), ...escalationRoutes(services), ...definitionRoutes(services), ...codecRoutes(codec), ...operationRoutes(services, contract)];
 }
 
 export function createApp(opts: AppOptions): express.Express {
@@ -110,7 +118,13 @@ export function createApp(opts: AppOptions): express.Express {
       description:
         "Trajectories of families, their steps, deadlines and escalations, for case systems, operators and managers of one municipality per token. Who acts is always the token's subject.",
     }));
-  const routes: RouteSpec[] = apiRoutes(services, { openapi: openApiDocument, docs: () => (docs ??= docsPage('Waakvlam API')) });
+  const codec: CodecRouteOptions = {
+    corsOrigins: [],
+    ...opts.codec,
+    accessLog: opts.codec?.accessLog ?? pinoCodecAccessLog(logger),
+    authenticate: opts.authenticate,
+  };
+  const routes: RouteSpec[] = apiRoutes(services, { openapi: openApiDocument, docs: () => (docs ??= docsPage('Waakvlam API')) }, codec);
 
   const app = express();
   app.disable('x-powered-by');
@@ -168,9 +182,11 @@ export function createApp(opts: AppOptions): express.Express {
     handler: tooMany,
   });
 
-  const authenticate: RequestHandler = async (req, res, next) => {
+  // The codec server's routes also take the token from the session cookie, when no Authorization header is sent.
+  const authenticateFrom = (cookie: boolean): RequestHandler => async (req, res, next) => {
+    const fromCookie = cookie && !req.get('authorization') ? cookieToken(req.get('cookie')) : undefined;
     try {
-      req.principal = await opts.authenticate(req.get('authorization'));
+      req.principal = await opts.authenticate(fromCookie ? `Bearer ${fromCookie}` : req.get('authorization'));
     } catch (err) {
       if (!(err instanceof ProblemError) || err.problemType !== 'unauthorized') throw err;
       // Counts this refusal; past the limit the limiter answers 429 instead of the 401.
@@ -184,13 +200,16 @@ export function createApp(opts: AppOptions): express.Express {
     next();
   };
   // Every JSON body, bounded before any schema copies it: depth, sizes, and no `__proto__` key.
-  const boundedJson: RequestHandler = (req, _res, next) => {
-    const problems = jsonProblems(req.body, BODY_LIMITS);
+  const boundedJson = (limits: JsonLimits): RequestHandler => (req, _res, next) => {
+    const problems = jsonProblems(req.body, limits);
     if (problems.length) {
       return next(new ProblemError('invalid-request', 'the request body is invalid', { errors: problems.map((p) => ({ path: pointer(['body', ...p.path]), message: p.message })) }));
     }
     next();
   };
+
+  // CORS for the Temporal Web UI's origins on the codec server, on every answer (errors too) and its preflights.
+  app.use(CODEC_PATH, codecCors(codec.corsOrigins));
 
   // A known path with a method it does not serve: 405 with the methods it does. Mounted before the routes, static
   // paths first, so that `GET /v1/definitions/validate` is a 405 and not `GET /v1/definitions/:definitionId`.
@@ -214,7 +233,7 @@ export function createApp(opts: AppOptions): express.Express {
     const chain: RequestHandler[] = [];
     if (r.roles !== 'public') {
       const roles = r.roles;
-      chain.push(authenticate, byClient, (req, _res, next) => {
+      chain.push(authenticateFrom(r.sessionCookie ?? false), byClient, (req, _res, next) => {
         if (!roles.includes(req.principal!.role)) {
           return next(new ProblemError('forbidden', `the role ${req.principal!.role} may not ${r.summary.toLowerCase()} (allowed: ${roles.join(', ')})`));
         }
@@ -223,7 +242,7 @@ export function createApp(opts: AppOptions): express.Express {
     } else {
       chain.push(publicByAddress);
     }
-    if (r.body) chain.push(requireJson, express.json({ limit: r.bodyLimit ?? opts.bodyLimit ?? '100kb', strict: true }), boundedJson);
+    if (r.body) chain.push(requireJson, express.json({ limit: r.bodyLimit ?? opts.bodyLimit ?? '100kb', strict: true }), boundedJson(r.jsonLimits ?? BODY_LIMITS));
     chain.push(async (req: Request, res) => {
       const params = r.params ? parse(r.params, req.params, 'params') : undefined;
       const query = parse(r.query ?? NO_QUERY, req.query, 'query'); // unknown query parameters are refused too

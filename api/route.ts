@@ -6,6 +6,7 @@
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Principal, Role } from './auth.js';
+import type { JsonLimits } from './json-limits.js';
 import type { Refusal } from './refusals.js';
 
 /** A documented response of a route. */
@@ -31,7 +32,7 @@ export interface RouteContext<P, Q, B> {
 type Infer<S> = S extends z.ZodType ? z.infer<S> : undefined;
 
 export interface RouteSpec<P extends z.ZodType | undefined = any, Q extends z.ZodType | undefined = any, B extends z.ZodType | undefined = any> {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'delete' | 'options';
   /** Express path, e.g. `/v1/trajectories/:id`. */
   path: string;
   operationId: string;
@@ -51,6 +52,13 @@ export interface RouteSpec<P extends z.ZodType | undefined = any, Q extends z.Zo
   documentedBody?: z.ZodType;
   /** Largest accepted body, as body-parser reads it (`100kb`). Default: the app's limit. */
   bodyLimit?: string;
+  /** Bounds on the JSON body (api/json-limits.ts). Default `BODY_LIMITS`. */
+  jsonLimits?: JsonLimits;
+  /**
+   * The token may also come from the codec session cookie (api/codec.ts) when there is no `Authorization` header: the
+   * Temporal Web UI's "include cross-origin credentials". Only the codec server's routes.
+   */
+  sessionCookie?: boolean;
   /**
    * The refusals (of the engine or the catalog) the route can meet: the document lists each under its status, with
    * what it means, from the one table in `api/refusals.ts`.
