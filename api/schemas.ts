@@ -528,6 +528,26 @@ export const TrajectoryState = z.strictObject({
     .meta({ description: 'Every re-opening after a closure, oldest first (only once re-opened).' })
     .optional(),
   runs: Count('How often it continued as new or was re-opened (each starts a new workflow run).', 0),
+  waitingFor: z
+    .array(
+      z.strictObject({
+        kind: z
+          .enum(['person', 'event', 'timer', 'activity', 'incident'])
+          .meta({ description: 'What the branch waits for: `person` (its open steps), `event` (from the case system), `timer`, `activity` (a service task), `incident` (a person to look at one).', examples: ['event'] }),
+        node: z.string().meta({ description: "The definition's node the branch stands at.", examples: ['await-agreement'] }),
+        since: At('Since when it waits (a person: since the earliest of its open steps opened).', '2026-12-01T10:00:00.000Z').optional(),
+        owners: z.array(Role('Who owns one of its open steps')).meta({ description: 'A person: the role ids that own the open steps.', examples: [['regisseur']] }).optional(),
+        event: z.string().meta({ description: 'An event: its id (`events` of the definition).', examples: ['plan-agreed'] }).optional(),
+        timeoutAt: At('An event: when the wait gives up and takes its timeout path; absent when it waits without end.', '2026-12-15T10:00:00.000Z').optional(),
+        at: At('A timer: when it fires.', '2026-12-15T10:00:00.000Z').optional(),
+        cycle: z.boolean().meta({ description: 'A timer: it repeats (a cycle).', examples: [true] }).optional(),
+      }),
+    )
+    .meta({
+      description:
+        'What each waiting branch of the flow waits for: ids and times, nothing from the data. While the whole trajectory is paused its timers and timeouts stand still (the instants move on by the time paused at resume). Absent only for a trajectory whose last run ended before the state carried it.',
+    })
+    .optional(),
 });
 
 export const TrajectorySummary = z.strictObject({

@@ -63,6 +63,8 @@ it('shows the static summary, and current details with the phase and the open st
   expect(details).toContain('**Gepauzeerd:** nee');
   expect(details).not.toContain('Regisseur toewijzen');
   expect(details).not.toContain(CANARY);
+  const state = await handle.query(getStateQuery);
+  expect(state.waitingFor).toEqual([{ kind: 'person', node: 'first-contact', since: state.openSteps[0]!.openedAt, owners: ['regisseur'] }]);
 
   // The event history reads as a story: each timer says what falls due, each activity what it delivers.
   await handle.executeUpdate(closeUpdate, { args: [{ reason: 'afgerond', closedBy: 'regisseur-1' }] });

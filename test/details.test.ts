@@ -17,6 +17,7 @@ import {
   trajectoryStaticDetails,
   trajectorySummary,
 } from '../workflows/trajectory/details.js';
+import { waitsView } from '../workflows/trajectory/view.js';
 import { gezinstraject } from './helpers/definitions.js';
 
 const T0 = Date.parse('2026-03-02T09:00:00Z'); // a Monday, 10:00 in Amsterdam
@@ -141,5 +142,23 @@ describe('the summaries of timers and activities', () => {
     expect(notificationSummary('email', 'escalation.raised', 'Teamleider')).toBe('melding naar Teamleider (escalation.raised)');
     expect(notificationSummary('recipients', 'escalation.raised', 'Teamleider')).toBe('ontvangers opzoeken: Teamleider');
     expect(serviceTaskSummary(input, 'intake', 'assign-director', 'lookup')).toBe('servicetaak Regisseur toewijzen (lookup)');
+  });
+});
+
+describe("the state's waitingFor", () => {
+  it('says what each waiting branch waits for: a person by the owners, an event since when and until when, a timer', () => {
+    const def = small([
+      { id: 'w', type: 'event', name: 'Akkoord afwachten', event: 'plan-agreed', storeAs: 'akkoord', next: 't', timeout: { after: 'P2W', next: 't' } },
+      { id: 't', type: 'timer', name: 'Evaluatie over een week', duration: 'P1W', next: 'x' },
+      { id: 'x', type: 'userTask', name: 'Evalueren', owner: 'regisseur', due: 'P1D', next: 'end' },
+      { id: 'end', type: 'end' },
+    ]);
+    const e = TrajectoryEngine.start(def, {}, T0);
+    expect(waitsView(e.state)).toEqual([{ kind: 'event', node: 'w', event: 'plan-agreed', since: '2026-03-02T09:00:00.000Z', timeoutAt: '2026-03-16T09:00:00.000Z' }]);
+    e.reportEvent('plan-agreed', { akkoord: CANARY }, 'zaaksysteem', T0 + DAY);
+    expect(waitsView(e.state)).toEqual([{ kind: 'timer', node: 't', since: '2026-03-03T09:00:00.000Z', at: '2026-03-10T09:00:00.000Z' }]);
+    e.fireTimers(T0 + 8 * DAY);
+    expect(waitsView(e.state)).toEqual([{ kind: 'person', node: 'x', since: '2026-03-10T09:00:00.000Z', owners: ['regisseur'] }]);
+    expect(JSON.stringify(waitsView(e.state))).not.toContain(CANARY);
   });
 });

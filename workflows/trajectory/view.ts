@@ -5,7 +5,7 @@
  */
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
-import { elementOf, type ClosedStep, type EscalationRecord, type EventRecord, type Incident, type OpenStep, type PhaseEntry, type Reopening, type TrajectoryEngine } from '../engine.js';
+import { elementOf, type ClosedStep, type EngineState, type EscalationRecord, type EventRecord, type Incident, type OpenStep, type PhaseEntry, type Reopening, type TrajectoryEngine } from '../engine.js';
 import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../search-attributes.js';
 import type { TrajectoryInput } from './messages.js';
 
@@ -69,6 +69,73 @@ export interface TrajectoryView {
   reopenings?: Array<Omit<Reopening, 'at' | 'closedAt'> & { at: string; closedAt: string }>;
   /** How often this trajectory has continued as new (or been re-opened: each starts a new run). */
   runs: number;
+  /**
+   * What each waiting branch of the flow waits for ({@link WaitView}), in the order of the branches. Ids and times
+   * only, nothing from the family's data. Absent only in the result of a run that ended before the view carried it.
+   */
+  waitingFor?: WaitView[];
+}
+
+/**
+ * What one branch of the flow waits for: a person (the open steps of its node, by their owners' role ids), an event
+ * from the case system (since when, until when), a timer (since when, when it fires), a service task's activity, or
+ * a person to look at an incident. While the whole trajectory is paused, timers and timeouts stand still (the
+ * instants are those the clocks had when it paused; they move on by the time paused at resume).
+ */
+export interface WaitView {
+  kind: 'person' | 'event' | 'timer' | 'activity' | 'incident';
+  /** The definition's node the branch stands at. */
+  node: string;
+  /** Since when the branch waits (a person: since the earliest of its open steps opened). */
+  since?: string;
+  /** A person: the role ids that own the node's open steps. */
+  owners?: string[];
+  /** An event: its id. */
+  event?: string;
+  /** An event: when the wait gives up and takes the timeout path (absent: it waits without end). */
+  timeoutAt?: string;
+  /** A timer: when it fires. */
+  at?: string;
+  /** A timer: it repeats (a cycle). */
+  cycle?: boolean;
+}
+
+/** What each waiting token waits for (pure; the view and the API's state show it). */
+export function waitsView(s: Pick<EngineState, 'tokens' | 'openSteps'>): WaitView[] {
+  const out: WaitView[] = [];
+  for (const token of s.tokens) {
+    const wait = token.wait;
+    if (!wait || wait.kind === 'join') continue;
+    switch (wait.kind) {
+      case 'task': {
+        const steps = s.openSteps.filter((o) => wait.stepIds.includes(o.id));
+        const since = steps.reduce<number | undefined>((m, o) => (m === undefined || o.openedAt < m ? o.openedAt : m), undefined);
+        out.push({ kind: 'person', node: token.node, ...(since !== undefined ? { since: iso(since) } : {}), owners: [...new Set(steps.map((o) => o.owner))] });
+        break;
+      }
+      case 'event':
+        out.push({
+          kind: 'event',
+          node: token.node,
+          event: wait.event,
+          ...(wait.since !== undefined ? { since: iso(wait.since) } : {}),
+          ...(wait.timeoutAt !== undefined ? { timeoutAt: iso(wait.timeoutAt) } : {}),
+        });
+        break;
+      case 'timer':
+        out.push({ kind: 'timer', node: token.node, ...(wait.since !== undefined ? { since: iso(wait.since) } : {}), at: iso(wait.at), ...(wait.cycle ? { cycle: true } : {}) });
+        break;
+      case 'activity':
+        out.push({ kind: 'activity', node: token.node });
+        break;
+      case 'incident':
+        out.push({ kind: 'incident', node: token.node });
+        break;
+      default:
+        wait satisfies never;
+    }
+  }
+  return out;
 }
 
 /** A closed step as the query and the API show it: times as ISO 8601, without its internal ladder position. */
@@ -153,6 +220,7 @@ export function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: num
     ...(s.contact ? { contactDueAt: iso(s.contact.dueAt) } : {}),
     ...(s.reopenings?.length ? { reopenings: s.reopenings.map((r) => ({ ...r, at: iso(r.at), closedAt: iso(r.closedAt) })) } : {}),
     runs,
+    waitingFor: waitsView(s),
   };
 }
 
