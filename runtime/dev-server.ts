@@ -22,6 +22,11 @@ export interface DevServerOptions {
   dbFile: string;
   /** Namespace to create at start. */
   namespace: string;
+  /**
+   * The Web UI's remote codec endpoint (the API's codec server, `http://127.0.0.1:3000/v1/codec`): the UI sends it
+   * the payloads it shows, to decode them. Unset: the UI shows them as they are stored.
+   */
+  uiCodecEndpoint?: string;
   /** How long to wait for the frontend to answer, in milliseconds. Default 60 000. */
   readyTimeoutMs?: number;
   /** Receives the server's own log lines. Default: dropped. */
@@ -72,6 +77,7 @@ export async function startDevServer(opts: DevServerOptions): Promise<RunningDev
     '--port', String(opts.port),
     '--ui-port', String(opts.uiPort),
     '--namespace', opts.namespace,
+    ...(opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
     '--log-format', 'json',
     '--log-level', 'warn',
     ...devServerSearchAttributeFlags(),

@@ -62,6 +62,11 @@ export interface ProductionLikeOptions {
   /** The frontend's gRPC port; the server's other services take the ports around it (see {@link temporalPorts}). */
   temporalPort?: number;
   uiPort?: number;
+  /**
+   * Compose: the Web UI's TEMPORAL_CODEC_ENDPOINT (the API's codec server as the browser reaches it) and
+   * TEMPORAL_CODEC_INCLUDE_CREDENTIALS. Unset: the UI decodes nothing.
+   */
+  uiCodec?: { endpoint: string; includeCredentials: boolean };
   /** Compose: TEMPORAL_NAMESPACE, default `default`. */
   namespace?: string;
   /** Compose: TEMPORAL_RETENTION, default `90d`. */
@@ -86,6 +91,7 @@ export interface ProductionLikeSettings {
   postgresPort: number;
   temporalPort: number;
   uiPort: number;
+  uiCodec: { endpoint: string; includeCredentials: boolean } | undefined;
   namespace: string;
   retention: string;
   postgresUser: string;
@@ -107,6 +113,7 @@ export function resolveSettings(options: ProductionLikeOptions = {}, env: NodeJS
     postgresPort: options.postgresPort ?? envPort(env.PRODUCTION_LIKE_POSTGRES_PORT, 55432, 'PRODUCTION_LIKE_POSTGRES_PORT'),
     temporalPort: options.temporalPort ?? envPort(env.PRODUCTION_LIKE_TEMPORAL_PORT, 17233, 'PRODUCTION_LIKE_TEMPORAL_PORT'),
     uiPort: options.uiPort ?? envPort(env.PRODUCTION_LIKE_UI_PORT, 18080, 'PRODUCTION_LIKE_UI_PORT'),
+    uiCodec: options.uiCodec,
     namespace: options.namespace ?? (env.TEMPORAL_NAMESPACE || 'default'),
     retention: options.retention ?? (env.TEMPORAL_RETENTION || '90d'),
     postgresUser: options.postgresUser ?? (env.POSTGRES_USER || 'temporal'),
@@ -808,6 +815,8 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
         TEMPORAL_UI_PORT: String(s.uiPort),
         TEMPORAL_CORS_ORIGINS: `http://localhost:${s.uiPort},http://127.0.0.1:${s.uiPort}`,
         TEMPORAL_NOTIFY_ON_NEW_VERSION: 'false',
+        // The API's codec server, as compose gives it to the UI (the operator's browser calls it).
+        ...(s.uiCodec ? { TEMPORAL_CODEC_ENDPOINT: s.uiCodec.endpoint, TEMPORAL_CODEC_INCLUDE_CREDENTIALS: String(s.uiCodec.includeCredentials) } : {}),
       },
     });
     processes.push(uiProcess);
@@ -922,7 +931,8 @@ export async function startWaakvlamProcesses(env: ProductionLike, specs: Waakvla
 
 /**
  * The environment's settings as docker-compose.yml (read with the `.env`) gives them to its services: the ports it
- * publishes for the Temporal frontend (`TEMPORAL_PORT`) and the Web UI (`TEMPORAL_UI_PORT`), the namespace and its
+ * publishes for the Temporal frontend (`TEMPORAL_PORT`) and the Web UI (`TEMPORAL_UI_PORT`), the Web UI's codec
+ * endpoint (`WAAKVLAM_CODEC_ENDPOINT`), the namespace and its
  * retention (temporal-namespace), the database user and password (postgresql). PostgreSQL is not published by
  * compose; here it keeps its own port.
  */
@@ -938,6 +948,8 @@ export function productionLikeOptionsFromCompose(project: ComposeProject): Produ
   const uiPort = published('temporal-ui', 8080);
   if (temporalPort) options.temporalPort = temporalPort;
   if (uiPort) options.uiPort = uiPort;
+  const codecEndpoint = env('temporal-ui', 'TEMPORAL_CODEC_ENDPOINT');
+  if (codecEndpoint) options.uiCodec = { endpoint: codecEndpoint, includeCredentials: env('temporal-ui', 'TEMPORAL_CODEC_INCLUDE_CREDENTIALS') === 'true' };
   const [namespace, retention] = [env('temporal-namespace', 'NAMESPACE'), env('temporal-namespace', 'RETENTION')];
   if (namespace) options.namespace = namespace;
   if (retention) options.retention = retention;

@@ -24,7 +24,7 @@ describe('production-like versions and settings', () => {
     expect(() => retentionSeconds('90 days')).toThrow(/TEMPORAL_RETENTION/);
   });
 
-  it("takes compose's published ports, namespace, retention and database credentials from the .env", () => {
+  it("takes compose's published ports, the Web UI's codec endpoint, namespace, retention and database credentials from the .env", () => {
     const env = {
       POSTGRES_PASSWORD: 'a-long-random-password-for-the-test',
       WAAKVLAM_JWT_SECRET: 'a-secret-of-at-least-32-characters-long',
@@ -40,6 +40,7 @@ describe('production-like versions and settings', () => {
     expect(productionLikeOptionsFromCompose(res.project)).toEqual({
       temporalPort: 27233,
       uiPort: 28080,
+      uiCodec: { endpoint: 'http://localhost:3000/v1/codec', includeCredentials: true },
       namespace: 'gemeente',
       retention: '30d',
       postgresUser: 'temporal',
