@@ -84,6 +84,20 @@ export interface CodecServerOptions {
   accessLog?: CodecAccessLog;
 }
 
+/**
+ * {@link CodecServerOptions.codecFor} over the payload codec the worker and the client use (runtime/encryption.ts),
+ * which picks the municipality's key from the workflow id of the serialization context: what the Web UI encodes is
+ * encoded as a workflow of `municipality` would be (the context's workflow id is the municipality code, so its
+ * payloads say `waakvlam-workflow-id: GM0363`: the UI does not say for which workflow it encodes). Decoding needs no
+ * context.
+ */
+export function municipalityCodecs(codec: PayloadCodec, namespace: string): (municipality: string) => PayloadCodec {
+  return (municipality) => ({
+    encode: (payloads) => codec.encode(payloads, { type: 'workflow', namespace, workflowId: municipality }),
+    decode: (payloads) => codec.decode(payloads),
+  });
+}
+
 // ---- CORS ----------------------------------------------------------------------------------------------------------
 
 /**

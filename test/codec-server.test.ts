@@ -20,7 +20,7 @@ import proto from '@temporalio/proto';
 import { createApp } from '../api/app.js';
 import { signToken, type Role } from '../api/auth.js';
 import { createAuthenticator } from '../api/auth.js';
-import { CODEC_LOGIN_CSP, pinoCodecAccessLog, type CodecAccessEntry, type CodecServerOptions } from '../api/codec.js';
+import { CODEC_LOGIN_CSP, municipalityCodecs, pinoCodecAccessLog, type CodecAccessEntry, type CodecServerOptions } from '../api/codec.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { staticKeyRing, type KeyRing } from '../runtime/keys.js';
 
@@ -214,6 +214,20 @@ describe('encode', () => {
     expect(decoded.body).toEqual(asJson(original));
     expect((await request(app).post('/v1/codec/decode').set('authorization', await bearer('operator', 'GM0599')).send(encoded.body)).status).toBe(403);
     expect((await request(app).post('/v1/codec/encode').set('authorization', await bearer('case-system')).send(asJson(original))).status).toBe(403);
+  });
+});
+
+describe('municipalityCodecs', () => {
+  it("encodes through the worker's codec as a workflow of the municipality would, and decodes without a context", async () => {
+    const calls: unknown[] = [];
+    const codec: PayloadCodec = {
+      encode: async (p, context?: unknown) => (calls.push(['encode', context]), p),
+      decode: async (p, context?: unknown) => (calls.push(['decode', context]), p),
+    };
+    const gm0363 = municipalityCodecs(codec, 'gemeente')('GM0363');
+    await gm0363.encode([jsonPayload(1)]);
+    await gm0363.decode([jsonPayload(1)]);
+    expect(calls).toEqual([['encode', { type: 'workflow', namespace: 'gemeente', workflowId: 'GM0363' }], ['decode', undefined]]);
   });
 });
 
