@@ -18,6 +18,11 @@ import type { Definition } from '../definitions/schema.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { trajectoryWorkflow } from '../workflows/trajectory.js';
 import { createWorker } from '../worker/worker.js';
+import { derivedKeyRing } from '../runtime/config.js';
+import { dataConverter } from '../runtime/data-converter.js';
+
+/** The bench's keys (public: the bench holds no real data). */
+const BENCH_KEY_RING = derivedKeyRing('waakvlam-bench-keys', 'bench');
 
 const TRAJECTORIES = Number(process.env.BENCH_TRAJECTORIES ?? 2000);
 const DUE_SECONDS = Number(process.env.BENCH_DUE_SECONDS ?? 60);
@@ -77,12 +82,14 @@ async function main(): Promise<void> {
 
   const cli = resolveTemporalCli();
   const env = await TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: dataConverter(BENCH_KEY_RING) },
     server: { ...(cli.path ? { executable: { type: 'existing-path', path: cli.path } } : {}), searchAttributes: [...ALL_SEARCH_ATTRIBUTES] },
   });
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue: 'bench-lateness',
+    keyRing: BENCH_KEY_RING,
     activityDeps: { webhook: { url, secret: SECRET } },
   });
   const def = definition();
@@ -96,7 +103,7 @@ async function main(): Promise<void> {
           const i = next++;
           const deadline = new Date(t0 + (DUE_SECONDS + (SPREAD_SECONDS * i) / TRAJECTORIES) * 1000).toISOString();
           await env.client.workflow.start(trajectoryWorkflow, {
-            workflowId: `bench-lateness-${t0}-${i}`,
+            workflowId: `GM0363-bench-lateness-${t0}-${i}`,
             taskQueue: 'bench-lateness',
             args: [{ caseRef: `B-${i}`, municipality: 'GM0363', definition: def, data: { deadline } }],
           });

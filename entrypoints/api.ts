@@ -3,7 +3,7 @@
  * WAAKVLAM_METRICS_PORT it serves its Prometheus metrics there (`GET /metrics`; not in the public API).
  * SIGINT/SIGTERM stop accepting connections, let running requests finish, then exit.
  */
-import { loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
+import { loadConfig, ConfigError, metricsAddress, requiredKeyRing } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
 import { createLogger } from '../runtime/logger.js';
 import { configuredAppOptions, createApp } from '../api/app.js';
@@ -21,7 +21,8 @@ async function main(): Promise<void> {
       'invalid configuration:\n  WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL: required for a standalone API (only `npm start` runs with the local development key)',
     );
   }
-  const { client, connection } = await connectClient({ ...config.temporal, address });
+  const keyRing = requiredKeyRing(config, 'a standalone API');
+  const { client, connection } = await connectClient({ ...config.temporal, address }, keyRing);
   const metrics = createMetrics();
   const app = createApp({ ...configuredAppOptions(config), client, logger, authenticate: createAuthenticator(config.api.auth), metrics });
   const metricsServer = await serveMetrics(metrics, metricsAddress(config, 'api'), logger);

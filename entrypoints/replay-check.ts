@@ -21,8 +21,9 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WorkflowNotFoundError, type Client, type HistoryAndWorkflowId } from '@temporalio/client';
 import { DefaultLogger, Runtime, Worker, type ReplayWorkerOptions } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../runtime/config.js';
+import { ConfigError, loadConfig, requiredKeyRing } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
+import { dataConverter } from '../runtime/data-converter.js';
 import { defaultWorkflowCode } from '../worker/worker.js';
 import { trajectoryWorkflow } from '../workflows/trajectory.js';
 import { definitionCatalogWorkflow } from '../workflows/definition-catalog.js';
@@ -111,6 +112,8 @@ async function check(options: Options): Promise<number> {
   const address = config.temporal.address;
   if (!address) throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: required (the Temporal frontend whose trajectories to check)');
   const temporal = { ...config.temporal, address };
+  // The workers' keys: the histories' payloads are encrypted (runtime/encryption.ts).
+  const keyRing = requiredKeyRing(config, 'the replay check');
   const workflowCode: Pick<ReplayWorkerOptions, 'workflowBundle' | 'workflowsPath'> = options.workflowsPath
     ? { workflowsPath: options.workflowsPath }
     : defaultWorkflowCode();
@@ -123,7 +126,7 @@ async function check(options: Options): Promise<number> {
     telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' }, forward: {} } },
   });
 
-  const { client, connection } = await connectClient(temporal).catch((err: unknown) => {
+  const { client, connection } = await connectClient(temporal, keyRing).catch((err: unknown) => {
     throw new CheckFailed(`cannot reach Temporal at ${address} (namespace ${temporal.namespace}): ${err instanceof Error ? err.message : String(err)}`);
   });
   try {
@@ -135,7 +138,7 @@ async function check(options: Options): Promise<number> {
     const gone = { count: 0 };
     const incompatible: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories(workflowCode, runningHistories(client, options.limit, gone))) {
+    for await (const result of Worker.runReplayHistories({ ...workflowCode, dataConverter: dataConverter(keyRing) }, runningHistories(client, options.limit, gone))) {
       replayed++;
       if (result.error) {
         incompatible.push(result.workflowId);

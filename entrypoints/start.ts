@@ -14,7 +14,7 @@
  * when set (default interface 127.0.0.1), not in the API.
  */
 import type { Server } from 'node:http';
-import { DEV_SECRET, loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
+import { configuredKeyRing, DEV_SECRET, developmentKeyRing, loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
 import { describeExit, startDevServer, type RunningDevServer } from '../runtime/dev-server.js';
 import { createLogger, scrub } from '../runtime/logger.js';
@@ -102,7 +102,12 @@ async function main(): Promise<void> {
   }
   const temporal = { ...config.temporal, address };
 
-  const { client, connection } = await connectClient(temporal);
+  // Without configured keys, the public development keys: whatever they encrypt anyone can read.
+  const keyRing = configuredKeyRing(config) ?? developmentKeyRing();
+  if (!config.keys) {
+    logger.warn('payloads are encrypted with the PUBLIC development keys (GMxxxx/development): never put real data in this server; set WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS');
+  }
+  const { client, connection } = await connectClient(temporal, keyRing);
   stops.push(() => connection.close());
   const added = await ensureSearchAttributes(connection, temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
@@ -114,6 +119,7 @@ async function main(): Promise<void> {
     connection: workerConnection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
+    keyRing,
     activityDeps: { ...activityDepsFrom(config.notifications), escalationsRaised: metrics.escalationsRaised },
   });
   const workerRun = worker.run();
@@ -155,6 +161,13 @@ async function main(): Promise<void> {
       '!!! AUTHENTICATION USES THE PUBLIC LOCAL DEVELOPMENT KEY: anyone can mint a token. Local use only. !!!',
       '!!! Set WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL for anything else.                              !!!',
       '    A token for trying it out: npm run --silent token -- --role case-system --municipality GM0363',
+    );
+  }
+  if (!config.keys) {
+    lines.push(
+      '',
+      '!!! PAYLOADS ARE ENCRYPTED WITH THE PUBLIC DEVELOPMENT KEYS: anyone can decrypt them. Local use only. !!!',
+      '!!! Set WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS for anything else (npm run --silent keys -- --municipality GM0363). !!!',
     );
   }
   // Printed plainly (not as JSON) so a person starting the engine sees where things are.

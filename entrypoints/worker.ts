@@ -2,7 +2,7 @@
  * `npm run worker`: the worker alone, against TEMPORAL_ADDRESS (production: one or more of these beside the API).
  * SIGINT/SIGTERM drain it: running tasks finish, then the process exits.
  */
-import { loadConfig, ConfigError, metricsAddress } from '../runtime/config.js';
+import { loadConfig, ConfigError, metricsAddress, requiredKeyRing } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
 import { createLogger } from '../runtime/logger.js';
 import { ensureSearchAttributes } from '../runtime/search-attributes.js';
@@ -18,12 +18,13 @@ async function main(): Promise<void> {
   const address = config.temporal.address;
   if (!address) throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: required for a standalone worker');
   const temporal = { ...config.temporal, address };
+  const keyRing = requiredKeyRing(config, 'a standalone worker');
 
   // Escalations that reach nobody would be silent: say so at start (the compose file refuses to start without them).
   const { directoryFile, webhook, email } = config.notifications;
   if (!webhook && !email) logger.warn('no notification channel (SMTP_URL, WAAKVLAM_WEBHOOK_URL): escalations reach nobody');
   else if (email && !directoryFile) logger.warn('SMTP_URL without WAAKVLAM_DIRECTORY: nobody is e-mailed (no directory says who)');
-  const operator = await connectClient(temporal);
+  const operator = await connectClient(temporal, keyRing);
   const added = await ensureSearchAttributes(operator.connection, temporal.namespace);
   if (added.length) logger.info({ added }, 'registered search attributes');
   await operator.connection.close();
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     connection,
     namespace: temporal.namespace,
     taskQueue: temporal.taskQueue,
+    keyRing,
     activityDeps: { ...activityDepsFrom(config.notifications), escalationsRaised: metrics.escalationsRaised },
   });
   running.worker = worker;
@@ -51,7 +53,7 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  logger.info({ address, namespace: temporal.namespace, taskQueue: temporal.taskQueue }, 'worker running');
+  logger.info({ address, namespace: temporal.namespace, taskQueue: temporal.taskQueue, keys: config.keys!.variable }, 'worker running');
   await worker.run();
   await connection.close();
   logger.info('worker stopped');

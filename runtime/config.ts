@@ -1,8 +1,12 @@
 /**
  * Configuration from environment variables, validated with zod. Every variable is documented in the README.
  */
+import { hkdfSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { MUNICIPALITY, staticKeyRing, type DataKey, type KeyRing, type KeyRingConfig } from './keys.js';
 
 /**
  * The local development key `npm start` uses when no key is configured. It is public (it is in this file and in the
@@ -88,6 +92,10 @@ const EnvSchema = z.object({
       .transform((v) => (v ? v.split(',').map((o) => o.trim()).filter(Boolean) : []))
       .pipe(z.array(z.string().regex(/^https?:\/\/[A-Za-z0-9.[\]:-]+(:\d{1,5})?$/, 'each origin is scheme://host[:port], e.g. https://temporal.gemeente.example (no path, no trailing slash)'))),
   ),
+  /** Path of the key file (YAML or JSON, {@link KeyRingConfig}): the payload codec's keys per municipality. */
+  WAAKVLAM_KEYS_FILE: optionalText,
+  /** The same document inline (JSON); instead of WAAKVLAM_KEYS_FILE, not besides it. */
+  WAAKVLAM_KEYS: optionalText,
   /** pino log level. Default `info`. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -126,6 +134,12 @@ export interface Config {
    * point binds its default interface (see {@link metricsAddress}).
    */
   metrics?: { port: number; host: string | undefined };
+  /**
+   * The payload codec's keys (runtime/encryption.ts), checked, and the variable they came from; undefined when neither
+   * WAAKVLAM_KEYS_FILE nor WAAKVLAM_KEYS is set (`npm run worker` and `npm run api` then refuse to start; `npm start`
+   * uses {@link developmentKeyRing}).
+   */
+  keys?: { variable: 'WAAKVLAM_KEYS_FILE' | 'WAAKVLAM_KEYS'; config: KeyRingConfig };
 }
 
 /** Thrown when the environment is invalid; lists every bad variable. */
@@ -184,7 +198,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.WAAKVLAM_WEBHOOK_SECRET && !/^whsec_[A-Za-z0-9+/=]{16,}$/.test(e.WAAKVLAM_WEBHOOK_SECRET)) {
     throw new ConfigError('invalid configuration:\n  WAAKVLAM_WEBHOOK_SECRET: must be whsec_ followed by a base64 key');
   }
+  if (e.WAAKVLAM_KEYS_FILE && e.WAAKVLAM_KEYS) {
+    throw new ConfigError('invalid configuration:\n  WAAKVLAM_KEYS_FILE and WAAKVLAM_KEYS: set one of them, not both');
+  }
+  const keys = e.WAAKVLAM_KEYS_FILE
+    ? { variable: 'WAAKVLAM_KEYS_FILE' as const, config: keyRingConfigFrom('WAAKVLAM_KEYS_FILE', readKeysFile(e.WAAKVLAM_KEYS_FILE)) }
+    : e.WAAKVLAM_KEYS
+      ? { variable: 'WAAKVLAM_KEYS' as const, config: keyRingConfigFrom('WAAKVLAM_KEYS', parseKeysDocument('WAAKVLAM_KEYS', e.WAAKVLAM_KEYS, 'JSON')) }
+      : undefined;
   return {
+    ...(keys ? { keys } : {}),
     notifications: {
       ...(e.WAAKVLAM_DIRECTORY ? { directoryFile: e.WAAKVLAM_DIRECTORY } : {}),
       ...(e.WAAKVLAM_WEBHOOK_URL && e.WAAKVLAM_WEBHOOK_SECRET
@@ -239,4 +262,115 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 export function metricsAddress(config: Pick<Config, 'metrics'>, entryPoint: 'start' | 'worker' | 'api'): { port: number; host: string } | undefined {
   if (!config.metrics) return undefined;
   return { port: config.metrics.port, host: config.metrics.host ?? (entryPoint === 'start' ? '127.0.0.1' : '0.0.0.0') };
+}
+
+/** The key ring document's shape (see {@link KeyRingConfig}); what each key holds is checked by staticKeyRing. */
+const KeyRingSchema = z
+  .object({
+    municipalities: z.record(
+      z.string(),
+      z
+        .object({
+          current: z.string().min(1, 'the label of the current key'),
+          keys: z.record(z.string(), z.string()).refine((keys) => Object.keys(keys).length > 0, 'at least one key'),
+        })
+        .strict(),
+    ),
+  })
+  .strict();
+
+const keysError = (variable: string, problem: string) => new ConfigError(`invalid configuration:\n  ${variable}: ${problem}`);
+
+function readKeysFile(path: string): unknown {
+  let source: string;
+  try {
+    source = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw keysError('WAAKVLAM_KEYS_FILE', `cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return parseKeysDocument('WAAKVLAM_KEYS_FILE', source, 'YAML or JSON');
+}
+
+/** Parses the document; an error names the line, never the text (it may hold key bytes). */
+function parseKeysDocument(variable: string, source: string, kind: 'JSON' | 'YAML or JSON'): unknown {
+  try {
+    return kind === 'JSON' ? JSON.parse(source) : parseYaml(source);
+  } catch (err) {
+    const line = (err as { linePos?: Array<{ line: number }> }).linePos?.[0]?.line;
+    throw keysError(variable, `not valid ${kind}${line ? ` (line ${line})` : ''}`);
+  }
+}
+
+/** Checks a key ring document: its shape, then every key (32 bytes, a current one); errors name ids, never bytes. */
+function keyRingConfigFrom(variable: string, document: unknown): KeyRingConfig {
+  const parsed = KeyRingSchema.safeParse(document);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(the document)'}: ${i.message}`);
+    throw keysError(variable, `${problems.join('; ')} (expected { municipalities: { GM0363: { current: <label>, keys: { <label>: <base64 of 32 bytes> } } } })`);
+  }
+  for (const keys of Object.values(parsed.data.municipalities)) {
+    for (const [label, base64] of Object.entries(keys.keys)) {
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64.trim())) throw keysError(variable, `key ${label}: not base64`);
+    }
+  }
+  try {
+    staticKeyRing(parsed.data);
+  } catch (err) {
+    throw keysError(variable, (err as Error).message.replace(/^keys: /, ''));
+  }
+  return parsed.data;
+}
+
+/**
+ * The secret `npm start` derives its development keys from when no key is configured. Public (it is in this file):
+ * whatever it encrypts anyone can read, so it must never protect real data.
+ */
+export const DEV_KEYS_SECRET = 'waakvlam-local-development-keys-NOT-FOR-PRODUCTION';
+
+/** The label of every development key: ids `GM0363/development`. */
+export const DEV_KEY_LABEL = 'development';
+
+/**
+ * A key ring with one key for any municipality code, `<code>/<label>`, derived from `secret` (HKDF-SHA256, the code
+ * as info): for development and tests only, where the secret is public.
+ */
+export function derivedKeyRing(secret: string, label: string): KeyRing {
+  const derive = (municipality: string): DataKey => ({
+    id: `${municipality}/${label}`,
+    key: Buffer.from(hkdfSync('sha256', secret, 'waakvlam', municipality, 32)),
+  });
+  return {
+    current: async (municipality) => (MUNICIPALITY.test(municipality) ? derive(municipality) : undefined),
+    byId: async (id) => {
+      const [municipality, keyLabel, ...rest] = id.split('/');
+      return municipality && MUNICIPALITY.test(municipality) && keyLabel === label && !rest.length ? derive(municipality) : undefined;
+    },
+  };
+}
+
+/**
+ * The key ring of `npm start` without WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: {@link derivedKeyRing} of the public
+ * {@link DEV_KEYS_SECRET} (ids `GM0363/development`). Loudly logged; never for production.
+ */
+export function developmentKeyRing(): KeyRing {
+  return derivedKeyRing(DEV_KEYS_SECRET, DEV_KEY_LABEL);
+}
+
+/** The configured key ring, or undefined when no keys are configured. */
+export function configuredKeyRing(config: Pick<Config, 'keys'>): KeyRing | undefined {
+  return config.keys ? staticKeyRing(config.keys.config) : undefined;
+}
+
+/**
+ * The configured key ring of a standalone worker or API (`npm run worker`, `npm run api`), which never run with the
+ * development keys: a {@link ConfigError} without WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS.
+ */
+export function requiredKeyRing(config: Pick<Config, 'keys'>, what: string): KeyRing {
+  const ring = configuredKeyRing(config);
+  if (!ring) {
+    throw new ConfigError(
+      `invalid configuration:\n  WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required for ${what} (the keys that encrypt the trajectories' data in Temporal; only \`npm start\` runs with the public development keys; \`npm run keys -- --municipality GM0363\` makes one)`,
+    );
+  }
+  return ring;
 }

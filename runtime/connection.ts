@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import type { TemporalConfig } from './config.js';
+import { dataConverter } from './data-converter.js';
+import type { KeyRing } from './keys.js';
 
 /**
  * The options of a connection to the frontend at `cfg.address`: TLS (certificate files read now) and the API key. Fit
@@ -24,8 +26,11 @@ export function connectionOptions(cfg: TemporalConfig & { address: string }) {
   return { address: cfg.address, tls, apiKey: cfg.apiKey };
 }
 
-/** A Temporal client for the API, with its connection (for operator calls and closing). */
-export async function connectClient(cfg: TemporalConfig & { address: string }): Promise<{ client: Client; connection: Connection }> {
+/**
+ * A Temporal client for the API, with its connection (for operator calls and closing): every payload it writes is
+ * encrypted with `keyRing`'s keys, and what it reads decrypted (runtime/data-converter.ts).
+ */
+export async function connectClient(cfg: TemporalConfig & { address: string }, keyRing: KeyRing): Promise<{ client: Client; connection: Connection }> {
   const connection = await Connection.connect(connectionOptions(cfg));
-  return { client: new Client({ connection, namespace: cfg.namespace }), connection };
+  return { client: new Client({ connection, namespace: cfg.namespace, dataConverter: dataConverter(keyRing) }), connection };
 }

@@ -13,6 +13,7 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { PREBUILT_BUNDLE_FILE } from '../worker/worker.js';
+import { FAILURE_CONVERTER_PATH } from '../runtime/data-converter.js';
 
 const root = resolve(import.meta.dirname, '..');
 const dist = join(root, 'dist');
@@ -23,6 +24,8 @@ const log = (line: string) => console.log(`build: ${line} (${((Date.now() - star
 const ASSETS: { dir: string; matches: (file: string) => boolean }[] = [
   { dir: 'definitions', matches: (f) => /\.ya?ml$/.test(f) },
   { dir: 'api', matches: (f) => f.endsWith('.js') },
+  // The failure converter the worker and the client load by path (runtime/data-converter.ts).
+  { dir: 'runtime', matches: (f) => f.endsWith('.cjs') },
 ];
 
 async function main(): Promise<void> {
@@ -44,6 +47,7 @@ async function main(): Promise<void> {
   log('bundling the workflow code');
   const { code } = await bundleWorkflowCode({
     workflowsPath: join(dist, 'workflows/index.js'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
   const bundle = join(dist, PREBUILT_BUNDLE_FILE);

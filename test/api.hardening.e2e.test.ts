@@ -9,7 +9,7 @@ import { SignJWT } from 'jose';
 import { createWorker } from '../worker/worker.js';
 import { reopenTrajectory } from '../clients/reopen.js';
 import { containsBsn, StartTrajectoryRequest } from '../api/schemas.js';
-import { uniqueId, useTemporal } from './helpers/temporal.js';
+import { uniqueId, useTemporal, TEST_KEY_RING } from './helpers/temporal.js';
 import { shipped } from './helpers/definitions.js';
 import { as, exists as existsIn, expectProblem, historyLength as historyLengthOf, TEST_SECRET, testApp } from './helpers/api.js';
 
@@ -42,7 +42,7 @@ describe('API hardening: the hostile-client corpus', () => {
     // A worker of its own, stopped once the trajectory has closed: a read that needed a query would wait for a
     // worker to replay the closed run (before: 30 s, then a 500).
     const queue = uniqueId('closed');
-    const own = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: temporal.bundle });
+    const own = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: temporal.bundle, keyRing: TEST_KEY_RING });
     const ownRun = own.run();
     const ownApp = testApp(temporal.client, shipped, queue);
     const cs = await as(ownApp, 'case-system');
@@ -68,7 +68,7 @@ describe('API hardening: the hostile-client corpus', () => {
     // Re-opening takes the closed run's snapshot from its result too: the next run starts with no worker running.
     const { runId } = await reopenTrajectory(temporal.client, { workflowId: id, taskQueue: queue, reason: 'gezin meldt zich opnieuw', by: 'case-system-1' });
     expect((await temporal.client.workflow.getHandle(id, runId).describe()).status.name).toBe('RUNNING');
-    const again = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: temporal.bundle });
+    const again = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue: queue, workflowBundle: temporal.bundle, keyRing: TEST_KEY_RING });
     await again.runUntil(async () => {
       expect((await cs.get(`/v1/trajectories/${id}`)).body).toMatchObject({ status: 'open', phase: { id: 'intake' }, reopenings: [{ reason: 'gezin meldt zich opnieuw' }] });
       await cs.post(`/v1/trajectories/${id}/close`).send({ reason: 'klaar' }).expect(200);

@@ -19,7 +19,7 @@ import { validateDefinition } from '../definitions/validate.js';
 import { catalogWorkflowId, definitionCatalogWorkflow } from '../workflows/definition-catalog.js';
 import { createWorker } from '../worker/worker.js';
 import { gezinstraject, shipped } from './helpers/definitions.js';
-import { uniqueId, useTemporal } from './helpers/temporal.js';
+import { uniqueId, useTemporal, TEST_KEY_RING, testDataConverter } from './helpers/temporal.js';
 
 const temporal = useTemporal();
 
@@ -29,7 +29,7 @@ const municipality = () => `GM${nextCode++}`;
 
 /** Runs `fn` with a fresh worker on its own task queue and a catalog using it. */
 async function withWorker<T>(taskQueue: string, fn: (catalog: DefinitionCatalog) => Promise<T>, client: Client = temporal.client): Promise<T> {
-  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle });
+  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle, keyRing: TEST_KEY_RING });
   return worker.runUntil(fn(new DefinitionCatalog({ client, taskQueue, shipped })));
 }
 
@@ -207,7 +207,7 @@ describe('definition catalog', () => {
 
     const connection = await Connection.connect({ address: temporal.env.address });
     try {
-      const client = new Client({ connection, namespace: 'default' });
+      const client = new Client({ connection, namespace: 'default', dataConverter: testDataConverter() });
       await withWorker(
         taskQueue,
         async (catalog) => {

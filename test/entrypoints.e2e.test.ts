@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { validateDefinition } from '../definitions/validate.js';
 import { getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { freePort, startNpm, type StartedProcess } from './helpers/process.js';
-import { uniqueId, useTemporal } from './helpers/temporal.js';
+import { testKeysEnv, uniqueId, useTemporal } from './helpers/temporal.js';
 
 const root = resolve(import.meta.dirname, '..');
 const temporal = useTemporal({ bundle: false });
@@ -23,7 +23,11 @@ describe('production entry points', () => {
   it('npm run worker runs trajectories and serves the escalations it raised as Prometheus metrics', { timeout: 120_000 }, async () => {
     const taskQueue = uniqueId('worker');
     const metricsPort = await freePort();
-    const worker = startNpm('worker', { ...process.env, TEMPORAL_ADDRESS: temporal.env.address, TEMPORAL_TASK_QUEUE: taskQueue, WAAKVLAM_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info' }, root);
+    const worker = startNpm(
+      'worker',
+      { ...process.env, TEMPORAL_ADDRESS: temporal.env.address, TEMPORAL_TASK_QUEUE: taskQueue, WAAKVLAM_METRICS_PORT: String(metricsPort), LOG_LEVEL: 'info', WAAKVLAM_KEYS: await testKeysEnv(['GM0599']) },
+      root,
+    );
     running.push(worker);
     await worker.waitFor('worker running');
 
@@ -79,6 +83,7 @@ describe('production entry points', () => {
       WAAKVLAM_METRICS_PORT: String(metricsPort),
       WAAKVLAM_METRICS_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
+      WAAKVLAM_KEYS: await testKeysEnv(['GM0363']),
     }, root);
     running.push(api);
     await api.waitFor('API listening');
@@ -108,5 +113,16 @@ describe('production entry points', () => {
     const exit = await new Promise<number | null>((resolve) => api.child.once('exit', (code) => resolve(code)));
     expect(exit).toBe(1);
     expect(api.output()).toMatch(/WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL: required for a standalone API/);
+  });
+
+  it('npm run worker and npm run api refuse to start without encryption keys, naming the variables', async () => {
+    const env = { ...process.env, TEMPORAL_ADDRESS: temporal.env.address, PORT: String(await freePort()), WAAKVLAM_JWT_SECRET: 'a-configured-secret-of-at-least-32-characters', WAAKVLAM_KEYS: '', WAAKVLAM_KEYS_FILE: '' };
+    for (const script of ['worker', 'api'] as const) {
+      const started = startNpm(script, env, root);
+      running.push(started);
+      const exit = await new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+      expect(exit).toBe(1);
+      expect(started.output()).toMatch(new RegExp(`WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required for a standalone ${script === 'worker' ? 'worker' : 'API'}`));
+    }
   });
 });

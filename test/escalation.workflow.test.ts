@@ -14,7 +14,7 @@ import { createWorker } from '../worker/worker.js';
 import { Driver } from './helpers/driver.js';
 import { gezinstraject } from './helpers/definitions.js';
 import { MailServer, WebhookReceiver } from './helpers/receivers.js';
-import { uniqueId, useTemporal } from './helpers/temporal.js';
+import { uniqueId, useTemporal, TEST_KEY_RING } from './helpers/temporal.js';
 
 const SECRET = `whsec_${Buffer.from('waakvlam-test-secret-32-bytes-long!').toString('base64')}`;
 const directory: Directory = {
@@ -46,6 +46,7 @@ async function withTrajectory(fn: (d: Driver) => Promise<void>): Promise<void> {
   const taskQueue = uniqueId('tq');
   const caseRef = uniqueId('ZAAK');
   const worker = await createWorker({
+    keyRing: TEST_KEY_RING,
     connection: temporal.env.nativeConnection,
     namespace: 'default',
     taskQueue,

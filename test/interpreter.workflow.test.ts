@@ -11,7 +11,7 @@ import { closeUpdate, completeStepUpdate, getStateQuery, trajectoryWorkflow } fr
 import { createWorker } from '../worker/worker.js';
 import { Driver, runToAftercare } from './helpers/driver.js';
 import { gezinstraject } from './helpers/definitions.js';
-import { uniqueId, useTemporal } from './helpers/temporal.js';
+import { uniqueId, useTemporal, TEST_KEY_RING } from './helpers/temporal.js';
 import { validateDefinition } from '../definitions/validate.js';
 import type { Definition } from '../definitions/schema.js';
 
@@ -22,7 +22,7 @@ const temporal = useTemporal({ server: 'time-skipping', serverPerTest: true });
 async function withTrajectory<T>(fn: (d: Driver) => Promise<T>, extra: { maxHistoryEvents?: number } = {}): Promise<T> {
   const taskQueue = uniqueId('tq');
   const caseRef = uniqueId('ZAAK');
-  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle });
+  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle, keyRing: TEST_KEY_RING });
   return worker.runUntil(async () => {
     const handle = await temporal.client.workflow.start(trajectoryWorkflow, {
       workflowId: `GM0363-${caseRef}`,
@@ -215,6 +215,7 @@ describe('gezinstraject on the interpreter', () => {
     const calls: unknown[] = [];
     const taskQueue = uniqueId('tq');
     const worker = await createWorker({
+      keyRing: TEST_KEY_RING,
       connection: temporal.env.nativeConnection,
       namespace: 'default',
       taskQueue,

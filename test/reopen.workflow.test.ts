@@ -14,7 +14,7 @@ import { createWorker } from '../worker/worker.js';
 import { Driver, settle } from './helpers/driver.js';
 import { WebhookReceiver } from './helpers/receivers.js';
 import { gezinstraject } from './helpers/definitions.js';
-import { uniqueId, useTemporal } from './helpers/temporal.js';
+import { uniqueId, useTemporal, TEST_KEY_RING } from './helpers/temporal.js';
 
 // The bundle once per file; a time-skipping server per test, so no test's timers hold another's clock.
 const temporal = useTemporal({ server: 'time-skipping', serverPerTest: true });
@@ -34,7 +34,7 @@ async function withTrajectory(fn: (c: Ctx) => Promise<void>, extra: { maxHistory
   const taskQueue = uniqueId('tq');
   const caseRef = uniqueId('ZAAK');
   const workflowId = `GM0363-${caseRef}`;
-  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle });
+  const worker = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle, keyRing: TEST_KEY_RING });
   await worker.runUntil(async () => {
     const handle = await temporal.client.workflow.start(trajectoryWorkflow, {
       workflowId,
@@ -258,6 +258,7 @@ describe('re-opening a closed trajectory', () => {
     const caseRef = uniqueId('ZAAK');
     const workflowId = `GM0363-${caseRef}`;
     const worker = await createWorker({
+      keyRing: TEST_KEY_RING,
       connection: temporal.env.nativeConnection,
       namespace: 'default',
       taskQueue,

@@ -11,7 +11,7 @@ import { validateDefinition } from '../definitions/validate.js';
 import { completeStepUpdate, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { settle } from './helpers/driver.js';
 import { freePort } from './helpers/process.js';
-import { uniqueId, useTemporal } from './helpers/temporal.js';
+import { testKeysEnv, uniqueId, useTemporal } from './helpers/temporal.js';
 
 const root = resolve(import.meta.dirname, '..');
 const changedWorkflows = resolve(import.meta.dirname, 'fixtures/changed-workflow/index.ts');
@@ -26,7 +26,7 @@ const running: string[] = [];
 async function replayCheck(args: string[], address = temporal.env.address): Promise<{ code: number | null; out: string; err: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'entrypoints/replay-check.ts', ...args], {
     cwd: root,
-    env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', LOG_LEVEL: 'info' },
+    env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', LOG_LEVEL: 'info', WAAKVLAM_KEYS: await testKeysEnv(['GM0363', 'GM0599']) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -18,7 +18,7 @@ import { startDevServer } from '../runtime/dev-server.js';
 import { createWorker } from '../worker/worker.js';
 import { getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { freePort } from './helpers/process.js';
-import { bundleWorkflows, quietTemporalRuntime, uniqueId } from './helpers/temporal.js';
+import { bundleWorkflows, quietTemporalRuntime, uniqueId, TEST_KEY_RING, testDataConverter } from './helpers/temporal.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'waakvlam-restart-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -56,7 +56,7 @@ describe('restart', () => {
     const runWorker = async (until: () => Promise<void>) => {
       const connection = await NativeConnection.connect({ address: `127.0.0.1:${port}` });
       // No sticky cache: after the restart, work and queries must not wait for a sticky queue of the gone worker.
-      const worker = await createWorker({ connection, namespace: 'default', taskQueue, workflowBundle: bundle, overrides: { maxCachedWorkflows: 0 } });
+      const worker = await createWorker({ connection, namespace: 'default', taskQueue, workflowBundle: bundle, overrides: { maxCachedWorkflows: 0 }, keyRing: TEST_KEY_RING });
       await worker.runUntil(until());
       await connection.close();
     };
@@ -66,7 +66,7 @@ describe('restart', () => {
       try {
         for (let attempt = 0; ; attempt++) {
           try {
-            return await new Client({ connection }).workflow.getHandle(workflowId).query(getStateQuery);
+            return await new Client({ connection, dataConverter: testDataConverter() }).workflow.getHandle(workflowId).query(getStateQuery);
           } catch (err) {
             if (attempt >= 120) {
               console.error('the query keeps failing; failed workflow tasks:', JSON.stringify(await failedTasks(connection)));
@@ -82,7 +82,7 @@ describe('restart', () => {
 
     /** Workflow task failures in the history, with their causes (a non-determinism error among them). */
     const failedTasks = async (connection: Connection) => {
-      const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
+      const history = await new Client({ connection, dataConverter: testDataConverter() }).workflow.getHandle(workflowId).fetchHistory();
       return (history.events ?? [])
         .map((e) => e.workflowTaskFailedEventAttributes)
         .filter((a) => a != null)
@@ -93,7 +93,7 @@ describe('restart', () => {
     let before!: Awaited<ReturnType<typeof state>>;
     await runWorker(async () => {
       const connection = await Connection.connect({ address: server.address });
-      await new Client({ connection }).workflow.start(trajectoryWorkflow, {
+      await new Client({ connection, dataConverter: testDataConverter() }).workflow.start(trajectoryWorkflow, {
         workflowId,
         taskQueue,
         args: [{ caseRef: 'RESTART-1', municipality: 'GM0363', definition: quickDefinition() }],

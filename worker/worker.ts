@@ -7,6 +7,8 @@ import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/w
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { loadDirectory } from '../activities/directory.js';
 import type { Config } from '../runtime/config.js';
+import { dataConverter } from '../runtime/data-converter.js';
+import type { KeyRing } from '../runtime/keys.js';
 
 /** Whether this module runs compiled (from `dist/`, `npm run build`) rather than as TypeScript source (tsx). */
 const COMPILED = !import.meta.url.endsWith('.ts');
@@ -33,6 +35,11 @@ export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
+  /**
+   * The payload codec's keys: every payload the worker writes is encrypted with them, and what it reads decrypted
+   * (runtime/data-converter.ts). A pre-built `workflowBundle` must have been bundled with FAILURE_CONVERTER_PATH.
+   */
+  keyRing: KeyRing;
   /** Dependencies handed to the activity factory. */
   activityDeps?: ActivityDeps;
   /** More activities for definitions' service tasks (a deployment's own integrations), next to the engine's. */
@@ -63,6 +70,7 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : defaultWorkflowCode()),
     activities: { ...opts.extraActivities, ...createActivities(opts.activityDeps) },
+    dataConverter: dataConverter(opts.keyRing),
     ...opts.overrides,
   });
 }

@@ -11,7 +11,7 @@ import { trajectoryWorkflow, type TrajectoryInput } from '../../workflows/trajec
 import { createWorker } from '../../worker/worker.js';
 import { Driver } from './driver.js';
 import { MailServer, WebhookReceiver } from './receivers.js';
-import { uniqueId, useTemporal } from './temporal.js';
+import { uniqueId, useTemporal, TEST_KEY_RING } from './temporal.js';
 
 /** Standard Webhooks secret the worker signs with. */
 export const WEBHOOK_SECRET = `whsec_${Buffer.from('waakvlam-notifying-secret-32-bytes').toString('base64')}`;
@@ -72,6 +72,7 @@ export async function withNotifyingTrajectory(
   const taskQueue = uniqueId('tq');
   const caseRef = uniqueId('ZAAK');
   const worker = await createWorker({
+    keyRing: TEST_KEY_RING,
     connection: n.env.nativeConnection,
     namespace: 'default',
     taskQueue,

@@ -11,6 +11,30 @@ import { resolveTemporalCli, resolveTestServer } from '../../scripts/temporal-bi
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes.js';
 import { createWorker, WORKFLOWS_PATH, type CreateWorkerOptions } from '../../worker/worker.js';
 import { ensureSearchAttributes } from '../../runtime/search-attributes.js';
+import { derivedKeyRing } from '../../runtime/config.js';
+import type { KeyRing } from '../../runtime/keys.js';
+import { dataConverter, FAILURE_CONVERTER_PATH } from '../../runtime/data-converter.js';
+
+/**
+ * The key ring every test runs with: a key for any municipality code (`GM0363/test`), derived from a test secret.
+ * Clients of the environments below and workers of {@link useTemporal} encrypt with it; a worker a test creates
+ * itself passes it to createWorker.
+ */
+export const TEST_KEY_RING = derivedKeyRing('waakvlam-test-keys', 'test');
+
+/** The data converter of the test environments' clients (and of any client a test makes for them). */
+export const testDataConverter = () => dataConverter(TEST_KEY_RING);
+
+/**
+ * {@link TEST_KEY_RING}'s keys of `municipalities` as the WAAKVLAM_KEYS of a process a test starts (entry points read
+ * their keys from the environment).
+ */
+export async function testKeysEnv(municipalities: string[]): Promise<string> {
+  const entries = await Promise.all(
+    municipalities.map(async (m) => [m, { current: 'test', keys: { test: (await TEST_KEY_RING.current(m))!.key.toString('base64') } }] as const),
+  );
+  return JSON.stringify({ municipalities: Object.fromEntries(entries) });
+}
 
 let runtimeInstalled = false;
 /** Keeps the SDK's own logging to warnings, so test output stays readable. */
@@ -25,6 +49,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   quietTemporalRuntime();
   const server = resolveTestServer();
   const env = await TestWorkflowEnvironment.createTimeSkipping({
+    client: { dataConverter: testDataConverter() },
     server: server.path ? { executable: { type: 'existing-path', path: server.path } } : {},
   });
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -36,6 +61,7 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
   quietTemporalRuntime();
   const cli = resolveTemporalCli();
   return TestWorkflowEnvironment.createLocal({
+    client: { dataConverter: testDataConverter() },
     server: {
       ...(cli.path ? { executable: { type: 'existing-path', path: cli.path } } : {}),
       searchAttributes: [...ALL_SEARCH_ATTRIBUTES],
@@ -43,9 +69,12 @@ export async function createDevServerEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-/** Bundles the workflows once per test file; each test then starts a fresh worker with it. */
+/**
+ * Bundles the workflows once per test file (with the failure converter that encodes failures' messages, as the
+ * production build does); each test then starts a fresh worker with it.
+ */
 export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, failureConverterPath: FAILURE_CONVERTER_PATH, logger: new DefaultLogger('WARN') });
 }
 
 /** What {@link useTemporal} sets up for a test file. */
@@ -61,9 +90,10 @@ export interface UseTemporalOptions {
   serverPerTest?: boolean;
   /**
    * A worker for the whole file on the task queue `uniqueId(taskQueue)`, running once the server is up and shut down
-   * before it stops; the rest (activity deps, extra activities, overrides) goes to createWorker as it is.
+   * before it stops; the rest (activity deps, extra activities, overrides) goes to createWorker as it is, with
+   * {@link TEST_KEY_RING} unless it names a key ring.
    */
-  worker?: { taskQueue: string } & Omit<CreateWorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowBundle'>;
+  worker?: { taskQueue: string; keyRing?: KeyRing } & Omit<CreateWorkerOptions, 'connection' | 'namespace' | 'taskQueue' | 'workflowBundle' | 'keyRing'>;
   /** Started before the server, stopped after it (webhook receivers, mail servers). */
   services?: ReadonlyArray<{ start(): Promise<unknown>; stop(): Promise<unknown> }>;
 }
@@ -98,7 +128,7 @@ export function useTemporal(options: UseTemporalOptions = {}): TemporalFixture {
     [env, bundle] = await Promise.all([serverPerTest ? undefined : createEnv(), bundled ? bundleWorkflows() : undefined]);
     if (workerOptions && env) {
       const { taskQueue: _prefix, ...rest } = workerOptions;
-      worker = await createWorker({ ...rest, connection: env.nativeConnection, namespace: 'default', taskQueue: taskQueue!, workflowBundle: bundle });
+      worker = await createWorker({ keyRing: TEST_KEY_RING, ...rest, connection: env.nativeConnection, namespace: 'default', taskQueue: taskQueue!, workflowBundle: bundle });
       workerRun = worker.run();
     }
   });

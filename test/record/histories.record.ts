@@ -13,7 +13,7 @@ import { trajectoryWorkflow } from '../../workflows/trajectory.js';
 import { createWorker } from '../../worker/worker.js';
 import { Driver, runToAftercare } from '../helpers/driver.js';
 import { gezinstraject } from '../helpers/definitions.js';
-import { bundleWorkflows, createTimeSkippingEnv } from '../helpers/temporal.js';
+import { bundleWorkflows, createTimeSkippingEnv, TEST_KEY_RING } from '../helpers/temporal.js';
 
 const dir = resolve(import.meta.dirname, '../fixtures/histories');
 let env: TestWorkflowEnvironment;
@@ -28,7 +28,7 @@ afterAll(async () => {
 
 async function record(name: string, drive: (d: Driver) => Promise<void>, extra: { maxHistoryEvents?: number } = {}) {
   const taskQueue = `record-${name}`;
-  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle });
+  const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: bundle, keyRing: TEST_KEY_RING });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(trajectoryWorkflow, {
       workflowId: `GM0363-REPLAY-${name}`,
