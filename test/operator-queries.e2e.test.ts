@@ -1,11 +1,12 @@
 /**
  * The Web UI queries an operator saves (the README's operator section), run as written against the dev server's
  * visibility: they find exactly what they say. Trajectories in the situations an operator looks for: stuck and
- * escalated, on time, in another municipality.
+ * escalated, on time, in another municipality, paused, waiting for an event from the case system, with an incident.
  */
 import { expect, it } from 'vitest';
 import { validateDefinition } from '../definitions/validate.js';
 import { startTrajectory } from '../clients/trajectories.js';
+import { pauseUpdate, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { gezinstraject } from './helpers/definitions.js';
 import { uniqueId, useTemporal } from './helpers/temporal.js';
 
@@ -25,6 +26,23 @@ function stalling() {
       escalationPolicies: { kort: { levels: [{ role: 'owner', after: 'PT0S' }, { role: 'teamleider', after: 'PT2S' }] } },
       defaultEscalationPolicy: 'kort',
       phases: [{ id: 'uitvoering', name: 'Uitvoering', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due: 'PT1S', next: 'e' }, { id: 'e', type: 'end' }] }],
+    },
+    { activities: [] },
+  );
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.definition;
+}
+
+/** One phase `uitvoering` of the given nodes (the first starts), with the roles and the event `plan-agreed`. */
+function flow(id: string, nodes: unknown[]) {
+  const r = validateDefinition(
+    {
+      id,
+      version: 1,
+      name: id,
+      roles: [{ id: 'regisseur', name: 'Regisseur' }],
+      events: [{ id: 'plan-agreed', name: 'Gezinsplan akkoord' }],
+      phases: [{ id: 'uitvoering', name: 'Uitvoering', start: (nodes[0] as { id: string }).id, nodes: [...nodes, { id: 'e', type: 'end' }] }],
     },
     { activities: [] },
   );
@@ -79,4 +97,18 @@ it('finds stuck trajectories of a municipality, per escalation level and in a ph
   await expectFinds(`WaakvlamPhase = 'aanmelding'`, []);
   await expectFinds(`WaakvlamDefinitionId = 'gezinstraject' AND WaakvlamDefinitionVersion = 1`, [onTime]);
   await expectFinds(`WaakvlamPhase = 'uitvoering' AND WaakvlamOpenSteps > 0`, [stuck, elsewhere]);
+});
+
+it('finds paused trajectories, ones waiting for an event from the case system and ones with incidents (since 1.1.0)', { timeout: 90_000 }, async () => {
+  const paused = await start('GM0344', gezinstraject());
+  const waiting = await start('GM0344', flow('wacht', [{ id: 'akkoord', type: 'event', event: 'plan-agreed', next: 'e', timeout: { after: 'P2W', next: 'e' } }]));
+  const broken = await start('GM0344', flow('kapot', [{ id: 'doelen', type: 'multiInstance', collection: '"geen lijst"', task: { name: 'item', owner: '"regisseur"', due: 'P1D' }, next: 'e' }]));
+  const quiet = await start('GM0344', gezinstraject());
+  await expectFinds(`WaakvlamMunicipality = 'GM0344' AND WaakvlamPaused = false AND ExecutionStatus = 'Running'`, [paused, waiting, broken, quiet]);
+  await temporal.client.workflow.getHandle<typeof trajectoryWorkflow>(paused).executeUpdate(pauseUpdate, { args: [{ reason: 'gezin op vakantie', by: 'regisseur-1' }] });
+
+  await expectFinds(`WaakvlamMunicipality = 'GM0344' AND WaakvlamPaused = true AND ExecutionStatus = 'Running'`, [paused]);
+  await expectFinds(`WaakvlamMunicipality = 'GM0344' AND WaakvlamWaitingForEvent = 'plan-agreed'`, [waiting]);
+  await expectFinds(`WaakvlamMunicipality = 'GM0344' AND WaakvlamWaitingForEvent IS NOT NULL AND ExecutionStatus = 'Running'`, [waiting]);
+  await expectFinds(`WaakvlamMunicipality = 'GM0344' AND WaakvlamHasIncidents = true AND ExecutionStatus = 'Running'`, [broken]);
 });

@@ -62,8 +62,19 @@ export interface Revision {
   readonly removedIn?: string;
 }
 
-/** Every revision, keyed by its patch id (kebab case, ending in `-v<n>`). None yet: 1.0.0 is the baseline. */
-export const REVISIONS = {} as const satisfies Record<string, Revision>;
+/** Every revision, keyed by its patch id (kebab case, ending in `-v<n>`); 1.0.0 is the baseline. */
+export const REVISIONS = {
+  'operator-search-attributes-v1': {
+    stage: 'patched',
+    changed:
+      'On every transition the run also upserts WaakvlamPaused (the whole trajectory is paused), WaakvlamWaitingForEvent (the ids of the case-system events a branch waits for; unset when none) and WaakvlamHasIncidents (an incident was recorded), after the 1.0.0 attributes, in the same upsert.',
+    why: "Issue #12 point 3: the operator's saved Web UI queries for paused trajectories, ones waiting for an event and ones with incidents; without them the Web UI could not find those (the state's JSON said it, the list did not). New upserted attributes are new commands, so a run recorded before them must not take them.",
+    since: '1.1.0',
+    fixtures: ['marianne-full-before-operator-search-attributes-v1.json', 'relapse-open-before-operator-search-attributes-v1.json'],
+    retirement:
+      'Deprecate once `ExecutionStatus = "Running" AND WaakvlamPaused IS NULL` finds no trajectory (the new branch always sets WaakvlamPaused; a trajectory on the old branch keeps it for its whole life, across continue-as-new, so its run StartTime says nothing). Nothing to drop from the state.',
+  },
+} as const satisfies Record<string, Revision>;
 
 /**
  * Patch ids used before the first release, whose behaviour is part of the 1.0.0 baseline. No municipality ran a

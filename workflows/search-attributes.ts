@@ -26,6 +26,22 @@ export const NEXT_DEADLINE = defineSearchAttributeKey('WaakvlamNextDeadline', Se
 /** Highest escalation level currently open on the trajectory (0 = none). */
 export const ESCALATION_LEVEL = defineSearchAttributeKey('WaakvlamEscalationLevel', SearchAttributeType.INT);
 
+/**
+ * Whether the whole trajectory is paused (opschorting). Since 1.1.0 (revision `operator-search-attributes-v1`):
+ * absent on a trajectory that runs without it.
+ */
+export const PAUSED = defineSearchAttributeKey('WaakvlamPaused', SearchAttributeType.BOOL);
+/**
+ * The ids of the case-system events a branch of the flow waits for (`plan-agreed`), from the definition; absent when
+ * none. Since 1.1.0 (revision `operator-search-attributes-v1`).
+ */
+export const WAITING_FOR_EVENT = defineSearchAttributeKey('WaakvlamWaitingForEvent', SearchAttributeType.KEYWORD_LIST);
+/**
+ * Whether the trajectory has recorded an incident (something its definition could not do at run time; the state's
+ * `incidents`). Since 1.1.0 (revision `operator-search-attributes-v1`).
+ */
+export const HAS_INCIDENTS = defineSearchAttributeKey('WaakvlamHasIncidents', SearchAttributeType.BOOL);
+
 /** Every engine search attribute, for registration on a Temporal namespace. */
 export const ALL_SEARCH_ATTRIBUTES = [
   MUNICIPALITY,
@@ -36,4 +52,7 @@ export const ALL_SEARCH_ATTRIBUTES = [
   OPEN_STEPS,
   NEXT_DEADLINE,
   ESCALATION_LEVEL,
+  PAUSED,
+  WAITING_FOR_EVENT,
+  HAS_INCIDENTS,
 ] as const;

@@ -6,7 +6,21 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { SearchAttributeUpdatePair } from '@temporalio/common';
 import { elementOf, type ClosedStep, type EngineState, type EscalationRecord, type EventRecord, type Incident, type OpenStep, type PhaseEntry, type Reopening, type TrajectoryEngine } from '../engine.js';
-import { CASE_REF, CLOSED_PHASE, DEFINITION_ID, DEFINITION_VERSION, ESCALATION_LEVEL, MUNICIPALITY, NEXT_DEADLINE, OPEN_STEPS, PHASE } from '../search-attributes.js';
+import {
+  ALL_SEARCH_ATTRIBUTES,
+  CASE_REF,
+  CLOSED_PHASE,
+  DEFINITION_ID,
+  DEFINITION_VERSION,
+  ESCALATION_LEVEL,
+  HAS_INCIDENTS,
+  MUNICIPALITY,
+  NEXT_DEADLINE,
+  OPEN_STEPS,
+  PAUSED,
+  PHASE,
+  WAITING_FOR_EVENT,
+} from '../search-attributes.js';
 import type { TrajectoryInput } from './messages.js';
 
 /** A trajectory's state as the query returns it. Times are ISO 8601 strings. */
@@ -228,8 +242,10 @@ export function view(engine: TrajectoryEngine, input: TrajectoryInput, runs: num
  * The search attributes of a run: each call upserts those that changed since the last (none when nothing changed),
  * in a fixed order.
  */
-export function searchAttributesPublisher(engine: TrajectoryEngine, input: TrajectoryInput): () => void {
+export function searchAttributesPublisher(engine: TrajectoryEngine, input: TrajectoryInput, revisions: Readonly<Record<string, boolean>>): () => void {
   let published: Record<string, unknown> = {};
+  // Since 1.1.0 (workflows/revisions.ts): the operator's attributes, after the 1.0.0 ones in the same upsert.
+  const operatorAttributes = revisions['operator-search-attributes-v1'] === true;
   return () => {
     const deadline = engine.nextDeadline();
     const wanted: Record<string, unknown> = {
@@ -243,12 +259,20 @@ export function searchAttributesPublisher(engine: TrajectoryEngine, input: Traje
       // 0: nothing escalated; n: the highest open escalation is at ladder level n - 1.
       [ESCALATION_LEVEL.name]: engine.state.escalations.reduce((m, e) => (e.resolvedAt === undefined ? Math.max(m, e.level + 1) : m), 0),
     };
-    const keys = [MUNICIPALITY, CASE_REF, DEFINITION_ID, DEFINITION_VERSION, PHASE, OPEN_STEPS, NEXT_DEADLINE, ESCALATION_LEVEL];
+    const keys: Array<(typeof ALL_SEARCH_ATTRIBUTES)[number]> = [MUNICIPALITY, CASE_REF, DEFINITION_ID, DEFINITION_VERSION, PHASE, OPEN_STEPS, NEXT_DEADLINE, ESCALATION_LEVEL];
+    if (operatorAttributes) {
+      const events = [...new Set(engine.state.tokens.flatMap((t) => (t.wait?.kind === 'event' ? [t.wait.event] : [])))].sort();
+      wanted[PAUSED.name] = engine.state.paused !== undefined;
+      wanted[WAITING_FOR_EVENT.name] = events.length ? events.join('\n') : null; // compared as text; upserted as a list
+      wanted[HAS_INCIDENTS.name] = engine.state.incidents.length > 0;
+      keys.push(PAUSED, WAITING_FOR_EVENT, HAS_INCIDENTS);
+    }
     const updates: SearchAttributeUpdatePair[] = [];
     for (const key of keys) {
       const value = wanted[key.name];
       if (published[key.name] === value) continue;
       if (key === NEXT_DEADLINE) updates.push({ key: NEXT_DEADLINE, value: value === null ? null : new Date(value as number) });
+      else if (key === WAITING_FOR_EVENT) updates.push({ key: WAITING_FOR_EVENT, value: value === null ? null : (value as string).split('\n') });
       else updates.push({ key, value } as SearchAttributeUpdatePair);
     }
     if (updates.length) upsertSearchAttributes(updates);

@@ -49,7 +49,7 @@ export async function trajectoryWorkflow(input: TrajectoryInput): Promise<Trajec
   }
 
   registerHandlers(run);
-  const publishSearchAttributes = searchAttributesPublisher(engine, input);
+  const publishSearchAttributes = searchAttributesPublisher(engine, input, revisions);
   const deliveries = delivery(run);
   // The Web UI's current details (user metadata): set after every transition when the text changed. No command, so
   // nothing a replay checks.
