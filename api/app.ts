@@ -17,9 +17,11 @@ import { DefinitionCatalog } from '../clients/catalog.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
 import { pointer } from '../definitions/validate.js';
 import type { Config } from '../runtime/config.js';
+import { EncryptionCodec } from '../runtime/encryption.js';
+import type { KeyRing } from '../runtime/keys.js';
 import { scrub } from '../runtime/logger.js';
 import type { Authenticator, Principal } from './auth.js';
-import { CODEC_PATH, codecCors, cookieToken, pinoCodecAccessLog, type CodecServerOptions } from './codec.js';
+import { CODEC_PATH, codecCors, cookieToken, municipalityCodecs, pinoCodecAccessLog, type CodecServerOptions } from './codec.js';
 import { docsPage } from './docs.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { buildOpenApi } from './openapi.js';
@@ -64,14 +66,18 @@ export interface AppOptions {
 
 /**
  * The options both entry points (`npm start`, `npm run api`) take from the configuration: the shipped definitions,
- * the task queue, the rate limit and the trusted proxies. They add the client, logger, token verifier and metrics.
+ * the task queue, the rate limit, the trusted proxies and the codec server (the Web UIs' origins, and the payload
+ * codec over `keys`). They add the client, logger, token verifier and metrics.
  */
-export function configuredAppOptions(config: Pick<Config, 'api' | 'temporal'>) {
+export function configuredAppOptions(config: Pick<Config, 'api' | 'temporal'>, keys?: KeyRing) {
   return {
     definitions: DefinitionRegistry.shipped({ activities: ACTIVITY_NAMES }),
     taskQueue: config.temporal.taskQueue,
     rateLimitPerMinute: config.api.rateLimitPerMinute,
-    codec: { corsOrigins: config.api.codecCorsOrigins },
+    codec: {
+      corsOrigins: config.api.codecCorsOrigins,
+      ...(keys ? { codecFor: municipalityCodecs(new EncryptionCodec(keys), config.temporal.namespace) } : {}),
+    },
     ...(config.api.trustProxy !== undefined ? { trustProxy: config.api.trustProxy } : {}),
   } satisfies Partial<AppOptions>;
 }

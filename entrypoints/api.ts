@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const keyRing = requiredKeyRing(config, 'a standalone API');
   const { client, connection } = await connectClient({ ...config.temporal, address }, keyRing);
   const metrics = createMetrics();
-  const app = createApp({ ...configuredAppOptions(config), client, logger, authenticate: createAuthenticator(config.api.auth), metrics });
+  const app = createApp({ ...configuredAppOptions(config, keyRing), client, logger, authenticate: createAuthenticator(config.api.auth), metrics });
   const metricsServer = await serveMetrics(metrics, metricsAddress(config, 'api'), logger);
   const server = await listen(app, config.api.port, config.api.host);
   logger.info({ port: config.api.port, host: config.api.host }, 'API listening');

@@ -23,6 +23,7 @@ import { activityDepsFrom, createWorker } from '../worker/worker.js';
 import { connectWorker, installTemporalRuntime } from '../worker/runtime.js';
 import { configuredAppOptions, createApp } from '../api/app.js';
 import { createAuthenticator } from '../api/auth.js';
+import { CODEC_PATH } from '../api/codec.js';
 import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metrics.js';
 import { closeServer, listen } from '../api/listen.js';
 
@@ -63,6 +64,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
+  // The API's codec server, as the Web UI's browser reaches it (the embedded UI decodes through it).
+  const codecEndpoint = `http://${!config.api.auth || config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}${CODEC_PATH}`;
   let devServer: RunningDevServer | undefined;
   let address = config.temporal.address;
   if (!address) {
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
     devServer = await startDevServer({
       ...config.devServer,
       namespace: config.temporal.namespace,
+      uiCodecEndpoint: codecEndpoint,
       onLog: (raw) => {
         const line = scrub(raw); // the server's lines name workflow ids: keep case references out of the log
         recent.push(line);
@@ -131,7 +135,11 @@ async function main(): Promise<void> {
 
   const devKey = !config.api.auth;
   if (devKey) logger.warn('authentication uses the PUBLIC local development key: never expose this API; set WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL');
-  const app = createApp({ ...configuredAppOptions(config), client, logger, authenticate: createAuthenticator(config.api.auth ?? { secret: DEV_SECRET }), metrics });
+  const appOptions = configuredAppOptions(config, keyRing);
+  // The embedded Web UI's origin (as 127.0.0.1 and as localhost) may call the codec server, besides the configured ones.
+  const uiOrigins = devServer ? [new URL(devServer.uiUrl).origin, new URL(devServer.uiUrl.replace('//127.0.0.1:', '//localhost:')).origin] : [];
+  const codec = { ...appOptions.codec, corsOrigins: [...new Set([...appOptions.codec.corsOrigins, ...uiOrigins])] };
+  const app = createApp({ ...appOptions, codec, client, logger, authenticate: createAuthenticator(config.api.auth ?? { secret: DEV_SECRET }), metrics });
   // With the public development key, the API is reachable from this machine only, whatever HOST says.
   const host = devKey ? '127.0.0.1' : config.api.host;
   if (devKey && config.api.host !== '127.0.0.1') logger.warn({ host: config.api.host }, 'the development key is in use: listening on 127.0.0.1 only');
@@ -149,6 +157,7 @@ async function main(): Promise<void> {
     devServer ? `  Temporal Web UI: ${devServer.uiUrl}` : `  Temporal Web UI: the one of your Temporal server`,
     devServer ? `  State:           ${config.devServer.dbFile}` : '',
     `  API docs:        http://${apiHost}:${config.api.port}/v1/docs`,
+    `  Codec server:    ${codecEndpoint}  (the Web UI decodes through it: sign in at ${codecEndpoint}/login)`,
     metricsAt ? `  Metrics:         http://${metricsAt.host === '0.0.0.0' ? 'localhost' : metricsAt.host}:${metricsAt.port}/metrics` : '',
     devKey
       ? ''

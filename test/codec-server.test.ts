@@ -17,11 +17,13 @@ import { pino } from 'pino';
 import type { Client } from '@temporalio/client';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { createApp } from '../api/app.js';
+import { configuredAppOptions, createApp } from '../api/app.js';
 import { signToken, type Role } from '../api/auth.js';
 import { createAuthenticator } from '../api/auth.js';
 import { CODEC_LOGIN_CSP, municipalityCodecs, pinoCodecAccessLog, type CodecAccessEntry, type CodecServerOptions } from '../api/codec.js';
 import { DefinitionRegistry } from '../definitions/registry.js';
+import { loadConfig } from '../runtime/config.js';
+import { EncryptionCodec } from '../runtime/encryption.js';
 import { staticKeyRing, type KeyRing } from '../runtime/keys.js';
 
 const ProtoPayload = proto.temporal.api.common.v1.Payload;
@@ -73,6 +75,8 @@ const asJson = (payloads: Payload[]) => ({
     data: Buffer.from(p.data ?? new Uint8Array()).toString('base64'),
   })),
 });
+const fromWire = (body: { payloads: Array<{ metadata: Record<string, string>; data: string }> }): Payload[] =>
+  body.payloads.map((p) => ({ metadata: Object.fromEntries(Object.entries(p.metadata).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))])), data: new Uint8Array(Buffer.from(p.data, 'base64')) }));
 const dataOf = (p: { data?: string }) => Buffer.from(p.data ?? '', 'base64').toString('utf8');
 const metaOf = (p: { metadata?: Record<string, string> }, k: string) => Buffer.from(p.metadata?.[k] ?? '', 'base64').toString('utf8');
 
@@ -214,6 +218,23 @@ describe('encode', () => {
     expect(decoded.body).toEqual(asJson(original));
     expect((await request(app).post('/v1/codec/decode').set('authorization', await bearer('operator', 'GM0599')).send(encoded.body)).status).toBe(403);
     expect((await request(app).post('/v1/codec/encode').set('authorization', await bearer('case-system')).send(asJson(original))).status).toBe(403);
+  });
+});
+
+describe("with the worker's payload codec (runtime/encryption.ts), as the entry points configure it", () => {
+  it('decodes what a trajectory wrote, for its municipality only, and encodes what the worker reads back', async () => {
+    const worker = new EncryptionCodec(ring);
+    const { app, entries } = setup({ codecFor: configuredAppOptions(loadConfig({}), ring).codec.codecFor });
+    const stored = await worker.encode([jsonPayload({ schulden: CANARY })], { type: 'workflow', namespace: 'default', workflowId: 'GM0363-ZAAK-2026-0077' });
+    const decoded = await request(app).post('/v1/codec/decode').set('authorization', await bearer('operator')).send(asJson(stored)).expect(200);
+    expect(decoded.body).toEqual(asJson([jsonPayload({ schulden: CANARY })]));
+    expect(entries.at(-1)).toMatchObject({ workflows: ['GM0363-ZAAK-2026-0077'], decision: 'decoded' });
+    expect((await request(app).post('/v1/codec/decode').set('authorization', await bearer('operator', 'GM0599')).send(asJson(stored))).status).toBe(403);
+
+    const typed = await request(app).post('/v1/codec/encode').set('authorization', await bearer('operator')).send(asJson([jsonPayload({ signaal: 1 })])).expect(200);
+    expect(metaOf(typed.body.payloads[0], 'encryption-key-id')).toBe('GM0363/2026-12');
+    const payloads = fromWire(typed.body);
+    expect(asJson(await worker.decode(payloads))).toEqual(asJson([jsonPayload({ signaal: 1 })]));
   });
 });
 

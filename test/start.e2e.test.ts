@@ -116,6 +116,31 @@ describe('npm start', () => {
     const progressed = await json(`${api}${started.body.links.self}`, undefined, token);
     expect(progressed.body.openSteps.map((s: { id: string }) => s.id)).toEqual(['first-contact']);
 
+    // The Web UI decodes through the API's codec server (#12 point 2): the UI's settings name it, the API allows the
+    // UI's origin, and what the UI shows of the history (encrypted) an operator of the municipality gets decoded.
+    const uiOrigin = `http://127.0.0.1:${uiPort}`;
+    expect(first.output()).toContain(`Codec server:    ${api}/v1/codec`);
+    const settings = (await (await fetch(`${uiOrigin}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+    expect(settings.Codec.Endpoint).toBe(`${api}/v1/codec`);
+    const preflight = await fetch(`${api}/v1/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: uiOrigin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-namespace' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(uiOrigin);
+    expect(preflight.headers.get('access-control-allow-credentials')).toBe('true');
+    const history = (await (await fetch(`${uiOrigin}/api/v1/namespaces/default/workflows/${encodeURIComponent(started.body.id)}/history`)).json()) as {
+      history: { events: Array<{ workflowExecutionStartedEventAttributes?: { input: { payloads: unknown[] } } }> };
+    };
+    const input = history.history.events[0]!.workflowExecutionStartedEventAttributes!.input;
+    expect(JSON.stringify(input)).not.toContain(caseRef);
+    const decode = async (municipality: string) =>
+      json(`${api}/v1/codec/decode`, { method: 'POST', headers: { 'content-type': 'application/json', origin: uiOrigin, 'x-namespace': 'default' }, body: JSON.stringify(input) },
+        await signToken(DEV_SECRET, { subject: 'beheerder-1', municipality, role: 'operator' }));
+    const decoded = await decode('GM0363');
+    expect(decoded.status).toBe(200);
+    expect(Buffer.from(decoded.body.payloads[0].data, 'base64').toString('utf8')).toContain(caseRef);
+    expect((await decode('GM0599')).status).toBe(403);
+
     // Metrics: not in the public API, but on WAAKVLAM_METRICS_PORT, on this machine only (npm start's default); the
     // API's and the worker's in one registry.
     expect((await fetch(`${api}/v1/metrics`)).status).toBe(404);
