@@ -21,7 +21,7 @@ import { EncryptionCodec } from '../runtime/encryption.js';
 import type { KeyRing } from '../runtime/keys.js';
 import { scrub } from '../runtime/logger.js';
 import type { Authenticator, Principal } from './auth.js';
-import { CODEC_PATH, codecCors, cookieToken, municipalityCodecs, pinoCodecAccessLog, type CodecServerOptions } from './codec.js';
+import { CODEC_PATH, codecCors, municipalityCodecs, pinoCodecAccessLog, sessionToken, type CodecServerOptions } from './codec.js';
 import { docsPage } from './docs.js';
 import { createMetrics, type Metrics } from '../runtime/metrics.js';
 import { buildOpenApi } from './openapi.js';
@@ -190,7 +190,8 @@ export function createApp(opts: AppOptions): express.Express {
 
   // The codec server's routes also take the token from the session cookie, when no Authorization header is sent.
   const authenticateFrom = (cookie: boolean): RequestHandler => async (req, res, next) => {
-    const fromCookie = cookie && !req.get('authorization') ? cookieToken(req.get('cookie')) : undefined;
+    const fromCookie = cookie ? sessionToken(req.get('authorization'), req.get('cookie')) : undefined;
+    res.locals.sessionCookie = Boolean(fromCookie);
     try {
       req.principal = await opts.authenticate(fromCookie ? `Bearer ${fromCookie}` : req.get('authorization'));
     } catch (err) {

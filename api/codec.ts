@@ -140,6 +140,16 @@ export function cookieToken(cookieHeader: string | undefined): string | undefine
 }
 
 /**
+ * The session cookie's token, when the request authenticates with it: it carries one, and no bearer JWT in
+ * `Authorization` (none, or what a Web UI without a login of its own sends with "pass access token":
+ * `Bearer undefined`). A bearer JWT always wins over the cookie.
+ */
+export function sessionToken(authorization: string | undefined, cookieHeader: string | undefined): string | undefined {
+  if (authorization && /^Bearer +[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]+\.[A-Za-z0-9_=-]*$/i.test(authorization)) return undefined;
+  return cookieToken(cookieHeader);
+}
+
+/**
  * The `Set-Cookie` of a session: HttpOnly (no script reads it), Secure, SameSite=None (the Web UI's origin sends it
  * with "include cross-origin credentials"), only for the codec server's path, for `maxAge` seconds.
  */

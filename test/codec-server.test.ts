@@ -320,6 +320,11 @@ describe('the cookie session', () => {
     const decoded = await request(app).post('/v1/codec/decode').set('origin', UI).set('cookie', `other=1; waakvlam_codec=${jwt}`).send(payloads).expect(200);
     expect(JSON.parse(dataOf(decoded.body.payloads[0]))).toMatchObject({ schulden: CANARY });
     expect(entries.at(-1)).toMatchObject({ subject: 'beheerder-2', decision: 'decoded' });
+    expect(decoded.headers['cache-control']).toBe('no-store');
+    // A Web UI without a login of its own, with "pass access token": the cookie still counts.
+    expect((await request(app).post('/v1/codec/decode').set('origin', UI).set('authorization', 'Bearer undefined').set('cookie', `waakvlam_codec=${jwt}`).send(payloads)).status).toBe(200);
+    // A bearer JWT wins over the cookie.
+    expect((await request(app).post('/v1/codec/decode').set('authorization', await bearer('case-system')).set('cookie', `waakvlam_codec=${jwt}`).send(payloads)).status).toBe(403);
     // The cookie goes wherever the browser sends it: from an origin not allowed, it is refused.
     expect((await request(app).post('/v1/codec/decode').set('origin', 'https://evil.example').set('cookie', `waakvlam_codec=${jwt}`).send(payloads)).status).toBe(403);
 
@@ -350,6 +355,20 @@ describe('the cookie session', () => {
     // A cookie with a case-system token decodes nothing either.
     const cs = await token('case-system');
     expect((await request(app).post('/v1/codec/decode').set('cookie', `waakvlam_codec=${cs}`).send(asJson([]))).status).toBe(403);
+  });
+});
+
+describe('WAAKVLAM_CODEC_CORS_ORIGINS', () => {
+  it('is a comma-separated list of origins, empty when unset; anything but an origin is a configuration error', () => {
+    expect(loadConfig({}).api.codecCorsOrigins).toEqual([]);
+    expect(loadConfig({ WAAKVLAM_CODEC_CORS_ORIGINS: ' https://temporal.gemeente.example, http://localhost:8080 ' }).api.codecCorsOrigins).toEqual([
+      'https://temporal.gemeente.example',
+      'http://localhost:8080',
+    ]);
+    for (const bad of ['https://temporal.gemeente.example/', 'temporal.gemeente.example', '*', 'https://x.example/ui']) {
+      expect(() => loadConfig({ WAAKVLAM_CODEC_CORS_ORIGINS: bad }), bad).toThrow(/WAAKVLAM_CODEC_CORS_ORIGINS/);
+    }
+    expect(configuredAppOptions(loadConfig({ WAAKVLAM_CODEC_CORS_ORIGINS: 'http://localhost:8080' })).codec).toEqual({ corsOrigins: ['http://localhost:8080'] });
   });
 });
 

@@ -50,8 +50,10 @@ export function codecRoutes(c: CodecRouteOptions): RouteSpec[] {
    * A request whose token came from the cookie (no Authorization header) is taken only from an allowed origin or this
    * one: the browser sends the cookie wherever the request comes from.
    */
-  const checkCookieOrigin = ({ req }: RouteContext<unknown, unknown, unknown>) => {
-    if (req.get('authorization')) return;
+  const checkCookieOrigin = ({ req, res }: RouteContext<unknown, unknown, unknown>) => {
+    // Decoded family data is never kept in a cache.
+    res.set('cache-control', 'no-store');
+    if (!res.locals.sessionCookie) return;
     if (!originAllowed(req.get('origin'), c.corsOrigins, `${req.protocol}://${req.get('host')}`)) {
       throw new ProblemError('forbidden', `the origin ${req.get('origin')} may not use the codec session (not in WAAKVLAM_CODEC_CORS_ORIGINS)`);
     }
