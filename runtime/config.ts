@@ -335,10 +335,15 @@ export const DEV_KEY_LABEL = 'development';
  * as info): for development and tests only, where the secret is public.
  */
 export function derivedKeyRing(secret: string, label: string): KeyRing {
-  const derive = (municipality: string): DataKey => ({
-    id: `${municipality}/${label}`,
-    key: Buffer.from(hkdfSync('sha256', secret, 'waakvlam', municipality, 32)),
-  });
+  const derived = new Map<string, DataKey>();
+  const derive = (municipality: string): DataKey => {
+    let key = derived.get(municipality);
+    if (!key) {
+      key = { id: `${municipality}/${label}`, key: Buffer.from(hkdfSync('sha256', secret, 'waakvlam', municipality, 32)) };
+      derived.set(municipality, key);
+    }
+    return key;
+  };
   return {
     current: async (municipality) => (MUNICIPALITY.test(municipality) ? derive(municipality) : undefined),
     byId: async (id) => {

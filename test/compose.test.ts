@@ -36,6 +36,7 @@ const FILLED = {
   SMTP_URL: 'smtp://mail.gemeente.example:587',
   WAAKVLAM_WEBHOOK_URL: 'https://zaaksysteem.gemeente.example/hooks/waakvlam',
   WAAKVLAM_WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=',
+  WAAKVLAM_KEYS_FILE_HOST: '/srv/waakvlam/keys.yaml',
 };
 
 function load(env: string): ComposeProject {
@@ -76,6 +77,11 @@ describe('docker-compose.yml', () => {
       expect.objectContaining({ target: '/etc/waakvlam/directory.yaml', read_only: true, source: join(root, 'deploy/directory.example.yaml') }),
     );
     expect(api.environment).toMatchObject({ WAAKVLAM_JWT_SECRET: FILLED.WAAKVLAM_JWT_SECRET, WAAKVLAM_METRICS_PORT: '9464' });
+    // The encryption keys: the same file, read-only, in the worker and the API.
+    for (const service of [worker, api]) {
+      expect(service.environment).toMatchObject({ WAAKVLAM_KEYS_FILE: '/etc/waakvlam/keys.yaml' });
+      expect(service.volumes).toContainEqual(expect.objectContaining({ target: '/etc/waakvlam/keys.yaml', read_only: true, source: FILLED.WAAKVLAM_KEYS_FILE_HOST }));
+    }
     expect(services['temporal-schema']!.environment!.POSTGRES_PWD).toBe(FILLED.POSTGRES_PASSWORD);
   });
 
@@ -87,7 +93,7 @@ describe('docker-compose.yml', () => {
     expect(services['waakvlam-worker']!.healthcheck!.test).toEqual(['CMD', 'node', 'dist/entrypoints/healthcheck.js', 'worker']);
   });
 
-  it('refuses to start without a database password, a token key, a notification channel or a directory file', () => {
+  it('refuses to start without a database password, a token key, a notification channel, a directory file or a key file', () => {
     const res = loadCompose({ envFile: envFile('empty.env', {}), env: cleanEnv });
     expect(res.ok).toBe(false);
     const error = (res as { error: string }).error;
@@ -99,6 +105,9 @@ describe('docker-compose.yml', () => {
     const noDirectory = loadCompose({ envFile: envFile('no-directory.env', { ...FILLED, WAAKVLAM_DIRECTORY_FILE: '' }), env: cleanEnv });
     expect(noDirectory.ok).toBe(false);
     expect((noDirectory as { error: string }).error).toMatch(/WAAKVLAM_DIRECTORY_FILE/);
+    const noKeys = loadCompose({ envFile: envFile('no-keys.env', { ...FILLED, WAAKVLAM_KEYS_FILE_HOST: '' }), env: cleanEnv });
+    expect(noKeys.ok).toBe(false);
+    expect((noKeys as { error: string }).error).toMatch(/WAAKVLAM_KEYS_FILE_HOST/);
   });
 
   it('rejects a broken compose file (the check can fail)', () => {

@@ -34,6 +34,7 @@ describe('production-like versions and settings', () => {
       TEMPORAL_NAMESPACE: 'gemeente',
       TEMPORAL_RETENTION: '30d',
       WAAKVLAM_DIRECTORY_FILE: './deploy/directory.example.yaml',
+      WAAKVLAM_KEYS_FILE_HOST: './keys.yaml',
     };
     const res = loadCompose({ envFile: '/dev/null', env });
     if (!res.ok) throw new Error(res.error);

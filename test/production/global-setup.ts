@@ -8,6 +8,7 @@
  *   an `.env` made of deploy/env.example, with real receivers for what they send: an HTTP webhook receiver and an
  *   SMTP server, both in this process, whose catch the tests read over HTTP (the inspector).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -44,6 +45,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const secret = `production-suite-${Math.random().toString(36).slice(2)}-0123456789abcdef`;
   const directoryFile = join(scratch, 'directory.yaml');
   writeFileSync(directoryFile, stringify(PRODUCTION_DIRECTORY));
+  // The key file, as `npm run keys` makes one: a random key for each municipality the suite's trajectories belong to.
+  const keysFile = join(scratch, 'keys.yaml');
+  const key = () => randomBytes(32).toString('base64');
+  writeFileSync(
+    keysFile,
+    stringify({ municipalities: Object.fromEntries(['GM0363', 'GM0599', 'GM0014'].map((m) => [m, { current: 'suite', keys: { suite: key() } }])) }),
+    { mode: 0o600 },
+  );
   const values: Record<string, string> = {
     POSTGRES_PASSWORD: `suite-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`,
     TEMPORAL_PORT: String(temporalPort),
@@ -51,6 +60,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     WAAKVLAM_API_PORT: String(apiPort),
     WAAKVLAM_JWT_SECRET: secret,
     WAAKVLAM_DIRECTORY_FILE: directoryFile,
+    WAAKVLAM_KEYS_FILE_HOST: keysFile,
     WAAKVLAM_WEBHOOK_URL: receiver.url,
     WAAKVLAM_WEBHOOK_SECRET: PRODUCTION_WEBHOOK_SECRET,
     SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
