@@ -3,14 +3,21 @@
  * server, worker and run. Reports trajectory starts per second and step transitions per second of each, and their
  * ratio (target: interpreter ≥ 0.8 × hand-written). Rounds alternate which variant goes first; medians are reported.
  *
+ * The cost of encryption at rest (#12 point 5) in the same run: the interpreter once more with the payload codec
+ * (runtime/encryption.ts) in its client and worker (a worker of its own on a task queue of its own), against the
+ * interpreter without it; ratio codec/plain (target ≥ 0.9).
+ *
  * Options (environment): BENCH_ROUNDS (default 3), BENCH_STARTS (workflows started per round, default 200),
  * BENCH_WORKFLOWS (workflows stepped concurrently, default 40), BENCH_STEPS (steps each, default 10),
  * BENCH_CONCURRENCY (requests in flight, default 20).
  */
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { createActivities } from '../activities/index.js';
+import { derivedKeyRing } from '../runtime/config.js';
+import { dataConverter, FAILURE_CONVERTER_PATH } from '../runtime/data-converter.js';
 import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
 import { validateDefinition } from '../definitions/validate.js';
 import type { Definition } from '../definitions/schema.js';
@@ -25,6 +32,9 @@ const WORKFLOWS = env('BENCH_WORKFLOWS', 40);
 const STEPS = env('BENCH_STEPS', 10);
 const CONCURRENCY = env('BENCH_CONCURRENCY', 20);
 const TASK_QUEUE = 'bench';
+const CODEC_TASK_QUEUE = 'bench-codec';
+/** The bench's keys (public: the bench holds no real data). */
+const BENCH_KEY_RING = derivedKeyRing('waakvlam-bench-keys', 'bench');
 
 /** The hand-written workflow's process as a definition: one phase, STEPS user tasks in a row. */
 function linearDefinition(steps: number): Definition {
@@ -58,28 +68,34 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
   );
 }
 
+type VariantName = 'interpreter' | 'hand-written' | 'interpreter+codec';
+
 interface Variant {
-  name: 'interpreter' | 'hand-written';
+  name: VariantName;
+  /** Whether its client and worker encrypt (the codec's own task queue). */
+  codec?: boolean;
   start(client: Client, id: string): Promise<void>;
   complete(client: Client, id: string, step: number): Promise<void>;
 }
 
 const definition = linearDefinition(STEPS);
-const variants: Variant[] = [
-  {
-    name: 'interpreter',
-    async start(client, id) {
-      const handle = await client.workflow.start(trajectoryWorkflow, {
-        workflowId: id,
-        taskQueue: TASK_QUEUE,
-        args: [{ caseRef: id, municipality: 'GM0363', definition }],
-      });
-      await handle.query(getStateQuery);
-    },
-    async complete(client, id, step) {
-      await client.workflow.getHandle(id).executeUpdate(completeStepUpdate, { args: [{ stepId: `task-${step}`, completedBy: 'bench' }] });
-    },
+const interpreter = (name: VariantName, taskQueue: string, codec: boolean): Variant => ({
+  name,
+  codec,
+  async start(client, id) {
+    const handle = await client.workflow.start(trajectoryWorkflow, {
+      workflowId: id,
+      taskQueue,
+      args: [{ caseRef: id, municipality: 'GM0363', definition }],
+    });
+    await handle.query(getStateQuery);
   },
+  async complete(client, id, step) {
+    await client.workflow.getHandle(id).executeUpdate(completeStepUpdate, { args: [{ stepId: `task-${step}`, completedBy: 'bench' }] });
+  },
+});
+const variants: Variant[] = [
+  interpreter('interpreter', TASK_QUEUE, false),
   {
     name: 'hand-written',
     async start(client, id) {
@@ -94,11 +110,12 @@ const variants: Variant[] = [
       await client.workflow.getHandle(id).executeUpdate(handWrittenComplete, { args: [{ stepId: `task-${step}`, completedBy: 'bench' }] });
     },
   },
+  interpreter('interpreter+codec', CODEC_TASK_QUEUE, true),
 ];
 
 /** Starts STARTS workflows (start + first query, so the first workflow task has run); returns starts/s. */
 async function measureStarts(client: Client, v: Variant, round: number): Promise<number> {
-  const ids = Array.from({ length: STARTS }, (_, i) => `bench-${v.name}-s${round}-${i}`);
+  const ids = Array.from({ length: STARTS }, (_, i) => `GM0363-bench-${v.name}-s${round}-${i}`);
   const t0 = performance.now();
   await pool(ids, CONCURRENCY, (id) => v.start(client, id));
   return STARTS / ((performance.now() - t0) / 1000);
@@ -106,7 +123,7 @@ async function measureStarts(client: Client, v: Variant, round: number): Promise
 
 /** Takes WORKFLOWS workflows through all STEPS steps (each completion a validated update); returns transitions/s. */
 async function measureTransitions(client: Client, v: Variant, round: number): Promise<number> {
-  const ids = Array.from({ length: WORKFLOWS }, (_, i) => `bench-${v.name}-t${round}-${i}`);
+  const ids = Array.from({ length: WORKFLOWS }, (_, i) => `GM0363-bench-${v.name}-t${round}-${i}`);
   await pool(ids, CONCURRENCY, (id) => v.start(client, id));
   const t0 = performance.now();
   await pool(ids, CONCURRENCY, async (id) => {
@@ -125,41 +142,55 @@ async function main(): Promise<void> {
   const testEnv = await TestWorkflowEnvironment.createLocal({
     server: { ...(cli.path ? { executable: { type: 'existing-path', path: cli.path } } : {}), searchAttributes: [...ALL_SEARCH_ATTRIBUTES] },
   });
-  const worker = await Worker.create({
-    connection: testEnv.nativeConnection,
-    taskQueue: TASK_QUEUE,
+  // One bundle (with the failure converter, as the build makes it) for both workers. The engine's activities are
+  // registered: a trajectory that closes delivers its notifications (no receiver configured: nothing is sent), and
+  // without them it would wait for an activity no worker runs.
+  const workflowBundle = await bundleWorkflowCode({
     workflowsPath: fileURLToPath(new URL('./workflows/index.ts', import.meta.url)),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: new DefaultLogger('WARN'),
   });
-  const results: Record<string, { starts: number[]; transitions: number[] }> = {
-    interpreter: { starts: [], transitions: [] },
-    'hand-written': { starts: [], transitions: [] },
-  };
+  const workerOptions = { connection: testEnv.nativeConnection, workflowBundle, activities: createActivities() };
+  const plainWorker = await Worker.create({ ...workerOptions, taskQueue: TASK_QUEUE });
+  const codecWorker = await Worker.create({ ...workerOptions, taskQueue: CODEC_TASK_QUEUE, dataConverter: dataConverter(BENCH_KEY_RING) });
+  const plainClient = testEnv.client;
+  const codecClient = new Client({ connection: testEnv.connection, dataConverter: dataConverter(BENCH_KEY_RING) });
+  const clientOf = (v: Variant) => (v.codec ? codecClient : plainClient);
+  const results = Object.fromEntries(variants.map((v) => [v.name, { starts: [] as number[], transitions: [] as number[] }])) as Record<
+    VariantName,
+    { starts: number[]; transitions: number[] }
+  >;
   console.log(`bench: ${ROUNDS} rounds; ${STARTS} starts; ${WORKFLOWS} workflows × ${STEPS} steps; ${CONCURRENCY} in flight`);
-  await worker.runUntil(async () => {
-    // Warm-up: both variants once, not counted.
-    for (const v of variants) await measureTransitions(testEnv.client, v, -1);
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? variants : [...variants].reverse();
-      for (const v of order) {
-        results[v.name]!.starts.push(await measureStarts(testEnv.client, v, round));
-        results[v.name]!.transitions.push(await measureTransitions(testEnv.client, v, round));
+  await codecWorker.runUntil(
+    plainWorker.runUntil(async () => {
+      // Warm-up: every variant once, not counted.
+      for (const v of variants) await measureTransitions(clientOf(v), v, -1);
+      for (let round = 0; round < ROUNDS; round++) {
+        // Alternating which goes first: forwards in even rounds, backwards in odd ones.
+        const order = round % 2 === 0 ? variants : [...variants].reverse();
+        for (const v of order) {
+          results[v.name].starts.push(await measureStarts(clientOf(v), v, round));
+          results[v.name].transitions.push(await measureTransitions(clientOf(v), v, round));
+        }
+        console.log(`  round ${round + 1}/${ROUNDS} done`);
       }
-      console.log(`  round ${round + 1}/${ROUNDS} done`);
-    }
-  });
+    }),
+  );
   await testEnv.teardown();
 
-  const i = results.interpreter!;
-  const h = results['hand-written']!;
-  const rows = [
-    ['trajectory starts/s', median(i.starts), median(h.starts)],
-    ['step transitions/s', median(i.transitions), median(h.transitions)],
-  ] as const;
-  console.log('\nmetric                 interpreter  hand-written  ratio (target ≥ 0.80)');
-  for (const [name, a, b] of rows) {
-    console.log(`${name.padEnd(22)} ${a.toFixed(1).padStart(11)}  ${b.toFixed(1).padStart(12)}  ${(a / b).toFixed(2).padStart(5)}`);
-  }
-  console.log(JSON.stringify({ bench: 'interpreter-vs-hand-written', rounds: ROUNDS, steps: STEPS, results }, null, 0));
+  const table = (title: string, a: VariantName, b: VariantName, target: string) => {
+    const rows = [
+      ['trajectory starts/s', median(results[a].starts), median(results[b].starts)],
+      ['step transitions/s', median(results[a].transitions), median(results[b].transitions)],
+    ] as const;
+    console.log(`\n${title}\nmetric                 ${a.padStart(17)}  ${b.padStart(12)}  ratio (target ≥ ${target})`);
+    for (const [name, x, y] of rows) {
+      console.log(`${name.padEnd(22)} ${x.toFixed(1).padStart(17)}  ${y.toFixed(1).padStart(12)}  ${(x / y).toFixed(2).padStart(5)}`);
+    }
+  };
+  table('interpreter against hand-written (both without the codec)', 'interpreter', 'hand-written', '0.80');
+  table('encryption at rest: the interpreter with the payload codec against without', 'interpreter+codec', 'interpreter', '0.90');
+  console.log(JSON.stringify({ bench: 'interpreter-vs-hand-written-and-codec', rounds: ROUNDS, steps: STEPS, results }, null, 0));
 }
 
 main().catch((err: unknown) => {
