@@ -19,12 +19,16 @@
  *   results, failures, upserted memo): the workflow's context; an activity's arguments, result, failure and heartbeat
  *   details: an activity context carrying the workflow id of the workflow that scheduled it;
  * - replay (`Worker.runReplayHistories`): the replayed workflow's context.
- * What comes without one: the activity client's standalone activities and `AsyncCompletionClient` (completing an
- * activity by task token), and schedules; Waakvlam uses none of them. Encoding anything without a context, or with
+ * What comes without one: the worker's report of an activation it could not process (a payload it could not decode,
+ * say: a failed workflow task whose failure the worker converts without a context; the failure converter withholds
+ * its message and stack then, see runtime/failure-converter.cjs, so nothing reaches this codec); the activity
+ * client's standalone activities and `AsyncCompletionClient` (completing an activity by task token), and schedules,
+ * none of which Waakvlam uses. Not payloads at all, so never encrypted: search attributes, and the patch markers
+ * the SDK's core records for `patched()` (a revision's id). Encoding anything without a context, or with
  * a workflow id that names no municipality, or for a municipality without a current key, throws
  * {@link EncryptionError}: family data is never written unencrypted. (An empty list of payloads encodes to an empty
- * list, whatever the context.) Search attributes are not payloads the codec sees: they stay plain (see
- * workflows/search-attributes.ts: pseudonymous only).
+ * list, whatever the context.) Search attributes stay plain, so they hold pseudonymous values only (see
+ * workflows/search-attributes.ts; test/encryption.e2e.test.ts checks it).
  *
  * Decoding needs no context: the key id is in the payload. Payloads without `binary/encrypted` pass through unchanged,
  * so histories recorded before the codec still replay and their trajectories still run; an unknown key id is an

@@ -90,4 +90,39 @@ describe('key rotation', () => {
     expect(decoded.map((p) => JSON.stringify(defaultPayloadConverter.fromPayload(p))).join('\n')).toContain(`${canary}-2`);
     await expect(new EncryptionCodec(ringBefore).decode(payloads)).rejects.toThrow(/unknown key GM0363\/2026-12/);
   });
+
+  it('keeps a worker that lacks the new key running: its workflow task fails naming the key only, and a worker with it carries on', { timeout: 120_000 }, async () => {
+    const caseRef = uniqueId('ZAAK');
+    const workflowId = `GM0363-${caseRef}`;
+    const taskQueue = uniqueId('rotation-early');
+    const canary = `KANARIE-VROEG-${caseRef}`;
+    // The client already encrypts with key 2; the first worker has only key 1 (step 1 of a rotation skipped).
+    const early = new Client({ connection: temporal.env.connection, dataConverter: dataConverter(ringAfter) });
+    const handle = await early.workflow.start(trajectoryWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [{ caseRef, municipality: 'GM0363', definition: escalating(), data: { notitie: canary } }],
+    });
+    const plain = new Client({ connection: temporal.env.connection }).workflow.getHandle(workflowId);
+    const lagging = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle, keyRing: ringBefore });
+    const failedTask = await lagging.runUntil(async () => {
+      for (;;) {
+        const failed = ((await plain.fetchHistory()).events ?? []).find((e) => e.workflowTaskFailedEventAttributes);
+        if (failed) return failed;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    });
+    expect(lagging.getState()).toBe('STOPPED'); // it ran until told to stop: the failure did not bring it down
+    const failure = failedTask.workflowTaskFailedEventAttributes!.failure!;
+    expect(failure.message).toMatch(/EncryptionError: encryption: unknown key GM0363\/2026-12/);
+    expect(failure.stackTrace ?? '').toBe('');
+    expect(rawText(await plain.fetchHistory())).not.toContain(canary);
+
+    const ready = await createWorker({ connection: temporal.env.nativeConnection, namespace: 'default', taskQueue, workflowBundle: temporal.bundle, keyRing: ringAfter });
+    await ready.runUntil(async () => {
+      expect((await handle.query(getStateQuery)).data).toMatchObject({ notitie: canary });
+      await handle.executeUpdate(completeStepUpdate, { args: [{ stepId: 'x', completedBy: 'regisseur-1' }] });
+      expect((await handle.result()).status).toBe('closed');
+    });
+  });
 });
