@@ -37,7 +37,7 @@ async function replay(workflowsPath: string) {
 describe('replay of recorded trajectories', () => {
   it('has recorded histories to replay: each scenario, and the fixtures of every patched revision', () => {
     // The scenarios of test/record/histories.record.ts.
-    const scenarios = ['marianne-full.json', 'relapse-open.json'];
+    const scenarios = ['marianne-full.json', 'pause-resume.json', 'relapse-open.json'];
     const pinned = Object.values(REVISIONS as Record<string, Revision>).flatMap((r) => (r.stage === 'patched' ? r.fixtures : []));
     expect(fixtures).toEqual([...scenarios, ...pinned].sort());
   });

@@ -70,7 +70,12 @@ export const REVISIONS = {
       'On every transition the run also upserts WaakvlamPaused (the whole trajectory is paused), WaakvlamWaitingForEvent (the ids of the case-system events a branch waits for; unset when none) and WaakvlamHasIncidents (an incident was recorded), after the 1.0.0 attributes, in the same upsert.',
     why: "Issue #12 point 3: the operator's saved Web UI queries for paused trajectories, ones waiting for an event and ones with incidents; without them the Web UI could not find those (the state's JSON said it, the list did not). New upserted attributes are new commands, so a run recorded before them must not take them.",
     since: '1.1.0',
-    fixtures: ['marianne-full-before-operator-search-attributes-v1.json', 'relapse-open-before-operator-search-attributes-v1.json'],
+    fixtures: [
+      'marianne-full-before-operator-search-attributes-v1.json',
+      'relapse-open-before-operator-search-attributes-v1.json',
+      // The one that fails without the revision: a pause upserts WaakvlamPaused where 1.0.0 sent no command.
+      'pause-resume-before-operator-search-attributes-v1.json',
+    ],
     retirement:
       'Deprecate once `ExecutionStatus = "Running" AND WaakvlamPaused IS NULL` finds no trajectory (the new branch always sets WaakvlamPaused; a trajectory on the old branch keeps it for its whole life, across continue-as-new, so its run StartTime says nothing). Nothing to drop from the state.',
   },

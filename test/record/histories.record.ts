@@ -9,7 +9,7 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { trajectoryWorkflow } from '../../workflows/trajectory.js';
+import { pauseUpdate, resumeUpdate, trajectoryWorkflow } from '../../workflows/trajectory.js';
 import { createWorker } from '../../worker/worker.js';
 import { Driver, runToAftercare } from '../helpers/driver.js';
 import { gezinstraject } from '../helpers/definitions.js';
@@ -58,5 +58,17 @@ it('records a relapse during aftercare (trajectory still open)', async () => {
     await d.skip('31 days');
     await d.event('relapse-signal', { onveilig: false });
     await d.complete('analysis#2', { mdoNodig: true });
+  });
+});
+
+it('records a pause and a resume of the whole trajectory, its ladder climbing after', async () => {
+  await record('pause-resume', async (d) => {
+    await d.complete('assign-director');
+    await d.handle.executeUpdate(pauseUpdate, { args: [{ reason: 'gezin tijdelijk in het buitenland', by: 'regisseur-1' }] });
+    await d.skip('3 days');
+    await d.handle.executeUpdate(resumeUpdate, { args: [{ by: 'regisseur-1' }] });
+    await d.skip('20 days');
+    await d.complete('first-contact');
+    await d.settle();
   });
 });
