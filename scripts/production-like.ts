@@ -82,6 +82,10 @@ export interface ProductionLikeOptions {
   logLevel?: string;
   /** Dynamic config file; default deploy/dynamicconfig/waakvlam.yaml (what compose mounts). */
   dynamicConfigFile?: string;
+  /** Compose: NUM_HISTORY_SHARDS of the temporal service (TEMPORAL_HISTORY_SHARDS); fixed when the cluster is created. */
+  historyShards?: number;
+  /** Compose: the PostgreSQL image's major version (POSTGRES_VERSION); Debian's package must have it. */
+  postgresMajor?: string;
   /** Progress output; default console.log. */
   log?: Log;
 }
@@ -97,6 +101,7 @@ export interface ProductionLikeSettings {
   postgresUser: string;
   logLevel: string;
   dynamicConfigFile: string;
+  historyShards: number;
 }
 
 function envPort(value: string | undefined, fallback: number, name: string): number {
@@ -119,6 +124,7 @@ export function resolveSettings(options: ProductionLikeOptions = {}, env: NodeJS
     postgresUser: options.postgresUser ?? (env.POSTGRES_USER || 'temporal'),
     logLevel: options.logLevel ?? (env.LOG_LEVEL || 'info'),
     dynamicConfigFile: resolve(options.dynamicConfigFile ?? join(REPO_ROOT, 'deploy', 'dynamicconfig', 'waakvlam.yaml')),
+    historyShards: options.historyShards ?? 4,
   };
 }
 
@@ -127,6 +133,10 @@ export function resolveSettings(options: ProductionLikeOptions = {}, env: NodeJS
  * +0, history +1, matching +2, worker +6, frontend HTTP +10; membership ports 300 below each (6933 for 7233).
  */
 export function temporalPorts(frontend: number) {
+  // Temporal keeps membership ports in a smallint column: they must stay below 32768.
+  if (frontend - 300 + 6 > 32767 || frontend < 1300) {
+    throw new Error(`TEMPORAL_PORT ${frontend}: choose a port from 1300 to 33061 (the server's membership ports, 300 below it, must fit Temporal's smallint column)`);
+  }
   const m = (p: number) => p - 300;
   return {
     frontend: { grpc: frontend, http: frontend + 10, membership: m(frontend) },
@@ -505,7 +515,7 @@ log:
     level: ${s.logLevel}
 
 persistence:
-    numHistoryShards: 4
+    numHistoryShards: ${s.historyShards}
     defaultStore: default
     visibilityStore: visibility
     datastores:
@@ -583,6 +593,8 @@ export interface ManagedProcess {
   command: string;
   args: string[];
   log: string;
+  /** A hash of what a Waakvlam process was started with (command, arguments, directory, environment). */
+  settings?: string;
 }
 
 interface State {
@@ -651,11 +663,31 @@ function tail(file: string, lines = 25): string {
   }
 }
 
+/** Throws, naming them, when any of `ports` on 127.0.0.1 is taken: no process of ours may share a port. */
+async function assertPortsFree(what: string, ports: number[]): Promise<void> {
+  const { createServer } = await import('node:net');
+  const taken: number[] = [];
+  for (const port of ports) {
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (!free) taken.push(port);
+  }
+  if (taken.length) throw new Error(`${what}: port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} in use on 127.0.0.1 (another server? stop it, or choose other ports in .env)`);
+}
+
 async function waitUntil(what: string, check: () => Promise<boolean>, p: ManagedProcess | null, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const exited = () => new Error(`${what}: the process exited; the end of ${p!.log}:\n${tail(p!.log)}`);
   for (;;) {
-    if (await check().catch(() => false)) return;
-    if (p && !isAlive(p)) throw new Error(`${what}: the process exited; the end of ${p.log}:\n${tail(p.log)}`);
+    // Our own process must live: an answer from another process on the port is no readiness of ours.
+    if (p && !isAlive(p)) throw exited();
+    if (await check().catch(() => false)) {
+      if (p && !isAlive(p)) throw exited();
+      return;
+    }
     if (Date.now() > deadline) throw new Error(`${what}: not ready after ${timeoutMs / 1000} s${p ? `; the end of ${p.log}:\n${tail(p.log)}` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -781,6 +813,12 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
 
   log(`Production-like environment: cache ${s.cacheRoot}`);
   const [pg, server, ui] = [await provisionPostgres(log), await provisionTemporalServer(s.cacheRoot, log), await provisionUiServer(s.cacheRoot, log)];
+  if (options.postgresMajor && options.postgresMajor !== pg.version) {
+    throw new Error(
+      `compose runs PostgreSQL ${options.postgresMajor} (POSTGRES_VERSION) and this machine has Debian's PostgreSQL ${pg.version}: set POSTGRES_VERSION=${pg.version} in .env, or install postgresql-${options.postgresMajor}`,
+    );
+  }
+  checkHistoryShards(s);
   let password = databasePassword(s.cacheRoot);
   const processes: ManagedProcess[] = [];
   const state: State = { settings: s, processes };
@@ -806,6 +844,7 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
     const uiConfigDir = join(stateDir(s.cacheRoot), 'ui-config');
     mkdirSync(uiConfigDir, { recursive: true });
     writeFileSync(join(uiConfigDir, 'docker.yaml'), `${readFileSync(join(ui.configDir, 'docker.yaml'), 'utf8').trimEnd()}\nhost: 127.0.0.1\n`);
+    await assertPortsFree('Temporal Web UI', [s.uiPort]);
     log(`Temporal Web UI ${TEMPORAL_UI_VERSION}: starting on 127.0.0.1:${s.uiPort}`);
     const uiProcess = spawnDetached(s.cacheRoot, 'temporal-ui', ui.server, ['--root', stateDir(s.cacheRoot), '--config', 'ui-config', '--env', 'docker', 'start'], {
       env: {
@@ -830,8 +869,31 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
   return { addresses: addressesOf(s), settings: s, alreadyRunning: false, stop: stopAll };
 }
 
+/**
+ * The history shards the cluster's schema was set up with are fixed for its life: a different TEMPORAL_HISTORY_SHARDS
+ * is refused with what to do, before the server would refuse to start. A new cluster records the number it gets.
+ */
+function checkHistoryShards(s: ProductionLikeSettings): void {
+  const file = join(stateDir(s.cacheRoot), 'history-shards');
+  const owner = process.getuid?.() === 0 ? postgresRunAs() : null;
+  const cluster = clusterDir(s.cacheRoot, owner !== null);
+  const exists = existsSync(join(cluster, 'PG_VERSION'));
+  // Clusters from before the number was recorded were set up with the server's default, 4.
+  const recorded = exists ? (existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : 4) : undefined;
+  if (recorded !== undefined && recorded !== s.historyShards) {
+    throw new Error(
+      `the cluster in ${cluster} was set up with ${recorded} history shards and TEMPORAL_HISTORY_SHARDS is ${s.historyShards}: ` +
+        `the number cannot change. Set TEMPORAL_HISTORY_SHARDS=${recorded} in .env, or (losing every trajectory in it) stop the environment and remove ${cluster}`,
+    );
+  }
+  mkdirSync(stateDir(s.cacheRoot), { recursive: true, mode: 0o700 });
+  writeFileSync(file, `${s.historyShards}\n`);
+}
+
 /** Starts the Temporal server (configured in the cache by {@link startProductionLike}) and waits until it answers. */
 async function runTemporalServer(s: ProductionLikeSettings, server: TemporalServerBinaries, log: Log): Promise<ManagedProcess> {
+  const ports = temporalPorts(s.temporalPort);
+  await assertPortsFree('Temporal server', [ports.frontend.http, ...Object.values(ports).flatMap((p) => [p.grpc, p.membership])]);
   log(`Temporal server ${TEMPORAL_SERVER_VERSION}: starting, frontend 127.0.0.1:${s.temporalPort}`);
   const temporal = spawnDetached(s.cacheRoot, 'temporal-server', server.server,
     ['--root', stateDir(s.cacheRoot), '--config', 'temporal-config', '--env', 'production-like', '--allow-no-auth', 'start'], {});
@@ -904,13 +966,27 @@ export interface WaakvlamProcessSpec {
 export async function startWaakvlamProcesses(env: ProductionLike, specs: WaakvlamProcessSpec[], log: Log = console.log): Promise<ManagedProcess[]> {
   const root = env.settings.cacheRoot;
   const started: ManagedProcess[] = [];
-  const running = new Set(runningProcesses(root).map((p) => p.name));
+  const running = new Map(runningProcesses(root).map((p) => [p.name, p]));
   for (const spec of specs) {
-    if (running.has(spec.name)) {
+    // As `docker compose up -d`: a process that runs with these settings is kept; one with other settings (a changed
+    // .env, a new build) is replaced.
+    const settings = createHash('sha256').update(JSON.stringify([spec.command, spec.args, spec.cwd ?? REPO_ROOT, spec.env])).digest('hex');
+    const current = running.get(spec.name);
+    if (current && current.settings === settings) {
       log(`${spec.name}: running`);
       continue;
     }
-    const p = spawnDetached(root, spec.name, spec.command, spec.args, { env: { ...process.env, ...spec.env }, cwd: spec.cwd ?? REPO_ROOT });
+    if (current) {
+      log(`${spec.name}: its settings changed; restarting it`);
+      await stopProcess(current, log);
+    }
+    const ports = ['PORT', 'WAAKVLAM_METRICS_PORT'].map((k) => Number(spec.env[k])).filter((n) => n > 0);
+    await assertPortsFree(spec.name, ports);
+    // Only what compose gives the container (and PATH to find programs): nothing else of this shell leaks in.
+    const p: ManagedProcess = {
+      ...spawnDetached(root, spec.name, spec.command, spec.args, { env: { PATH: process.env.PATH ?? '', ...spec.env }, cwd: spec.cwd ?? REPO_ROOT }),
+      settings,
+    };
     started.push(p);
     const state = readState(root) ?? { settings: env.settings, processes: [] };
     writeState(root, { ...state, processes: [...state.processes.filter((q) => q.name !== p.name), p] });
@@ -953,6 +1029,10 @@ export function productionLikeOptionsFromCompose(project: ComposeProject): Produ
   const [namespace, retention] = [env('temporal-namespace', 'NAMESPACE'), env('temporal-namespace', 'RETENTION')];
   if (namespace) options.namespace = namespace;
   if (retention) options.retention = retention;
+  const shards = env('temporal', 'NUM_HISTORY_SHARDS');
+  if (shards) options.historyShards = Number(shards);
+  const major = /^postgres:(\d+)/.exec(services.postgresql?.image ?? '')?.[1];
+  if (major) options.postgresMajor = major;
   const [user, password] = [env('postgresql', 'POSTGRES_USER'), env('postgresql', 'POSTGRES_PASSWORD')];
   if (user) options.postgresUser = user;
   if (password) options.postgresPassword = password;

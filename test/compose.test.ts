@@ -37,6 +37,7 @@ const FILLED = {
   WAAKVLAM_WEBHOOK_URL: 'https://zaaksysteem.gemeente.example/hooks/waakvlam',
   WAAKVLAM_WEBHOOK_SECRET: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=',
   WAAKVLAM_KEYS_FILE_HOST: '/srv/waakvlam/keys.yaml',
+  WAAKVLAM_DIRECTORY_FILE: './deploy/directory.example.yaml',
 };
 
 function load(env: string): ComposeProject {
@@ -85,7 +86,23 @@ describe('docker-compose.yml', () => {
     expect(services['temporal-schema']!.environment!.POSTGRES_PWD).toBe(FILLED.POSTGRES_PASSWORD);
   });
 
-  it('has a healthcheck for every long-running service', () => {
+  it('publishes the frontend, the Web UI and the API on the loopback interface unless told otherwise, and the UI cannot write', () => {
+    const { services } = load(envFile('complete.env', FILLED));
+    for (const name of ['temporal', 'temporal-ui', 'waakvlam-api']) {
+      expect(services[name]!.ports!.map((p) => (p as { host_ip?: string }).host_ip), name).toEqual(['127.0.0.1']);
+    }
+    expect(services['temporal-ui']!.environment!.TEMPORAL_DISABLE_WRITE_ACTIONS).toBe('true');
+    const opened = load(envFile('published.env', { ...FILLED, WAAKVLAM_PUBLISH_IP: '10.1.2.3' }));
+    expect((opened.services['waakvlam-api']!.ports![0] as { host_ip?: string }).host_ip).toBe('10.1.2.3');
+  });
+
+  it('sets the history shards before the first start, and gives a draining worker time', () => {
+    const { services } = load(envFile('complete.env', FILLED));
+    expect(services.temporal!.environment!.NUM_HISTORY_SHARDS).toBe('128');
+    expect((services['waakvlam-worker'] as { stop_grace_period?: string }).stop_grace_period).toBe('45s');
+  });
+
+  it('has a healthcheck for PostgreSQL, Temporal, the worker and the API', () => {
     const { services } = load(envFile('complete.env', FILLED));
     for (const name of ['postgresql', 'temporal', 'waakvlam-worker', 'waakvlam-api']) {
       expect(services[name]!.healthcheck?.test, name).toBeDefined();
@@ -105,6 +122,15 @@ describe('docker-compose.yml', () => {
     const noDirectory = loadCompose({ envFile: envFile('no-directory.env', { ...FILLED, WAAKVLAM_DIRECTORY_FILE: '' }), env: cleanEnv });
     expect(noDirectory.ok).toBe(false);
     expect((noDirectory as { error: string }).error).toMatch(/WAAKVLAM_DIRECTORY_FILE/);
+    const webhookWithoutSecret = loadCompose({ envFile: envFile('no-webhook-secret.env', { ...FILLED, WAAKVLAM_WEBHOOK_SECRET: '' }), env: cleanEnv });
+    expect(webhookWithoutSecret.ok).toBe(false);
+    expect((webhookWithoutSecret as { error: string }).error).toMatch(/WAAKVLAM_WEBHOOK_SECRET/);
+    const jwksWithoutAudience = loadCompose({
+      envFile: envFile('no-audience.env', { ...FILLED, WAAKVLAM_JWT_SECRET: '', WAAKVLAM_JWKS_URL: 'https://idp.gemeente.example/jwks' }),
+      env: cleanEnv,
+    });
+    expect(jwksWithoutAudience.ok).toBe(false);
+    expect((jwksWithoutAudience as { error: string }).error).toMatch(/WAAKVLAM_JWT_AUDIENCE/);
     const noKeys = loadCompose({ envFile: envFile('no-keys.env', { ...FILLED, WAAKVLAM_KEYS_FILE_HOST: '' }), env: cleanEnv });
     expect(noKeys.ok).toBe(false);
     expect((noKeys as { error: string }).error).toMatch(/WAAKVLAM_KEYS_FILE_HOST/);

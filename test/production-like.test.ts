@@ -46,6 +46,8 @@ describe('production-like versions and settings', () => {
       retention: '30d',
       postgresUser: 'temporal',
       postgresPassword: env.POSTGRES_PASSWORD,
+      historyShards: 128,
+      postgresMajor: '15',
     });
   });
 });
