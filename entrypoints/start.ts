@@ -175,7 +175,7 @@ async function main(): Promise<void> {
   if (!config.keys) {
     lines.push(
       '',
-      '!!! PAYLOADS ARE ENCRYPTED WITH THE PUBLIC DEVELOPMENT KEYS: anyone can decrypt them. Local use only. !!!',
+      '!!! PAYLOADS ARE ENCRYPTED WITH PUBLIC DEVELOPMENT ENCRYPTION KEYS: anyone can decrypt them. Local use only. !!!',
       '!!! Set WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS for anything else (npm run --silent keys -- --municipality GM0363). !!!',
     );
   }
