@@ -9,14 +9,15 @@
  *   SMTP server, both in this process, whose catch the tests read over HTTP (the inspector).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { stringify } from 'yaml';
 import { loadCompose } from '../../scripts/compose.js';
+import { cacheDir } from '../../scripts/temporal-binaries.js';
 import { productionLikeOptionsFromCompose, startComposeWaakvlam, startProductionLike, stopProductionLike } from '../../scripts/production-like.js';
 import { MailServer, WebhookReceiver } from '../helpers/receivers.js';
 import { freePort } from '../helpers/process.js';
@@ -45,14 +46,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const secret = `production-suite-${Math.random().toString(36).slice(2)}-0123456789abcdef`;
   const directoryFile = join(scratch, 'directory.yaml');
   writeFileSync(directoryFile, stringify(PRODUCTION_DIRECTORY));
-  // The key file, as `npm run keys` makes one: a random key for each municipality the suite's trajectories belong to.
-  const keysFile = join(scratch, 'keys.yaml');
-  const key = () => randomBytes(32).toString('base64');
-  writeFileSync(
-    keysFile,
-    stringify({ municipalities: Object.fromEntries(['GM0363', 'GM0599', 'GM0014'].map((m) => [m, { current: 'suite', keys: { suite: key() } }])) }),
-    { mode: 0o600 },
-  );
+  // The key file, as `npm run keys` makes one: a random key for each municipality the suite's trajectories belong to,
+  // made once and kept beside the environment's database (which keeps the trajectories of earlier runs, and with
+  // them payloads only these keys decrypt).
+  const keysFile = join(cacheDir(), 'production-like', 'suite-keys.yaml');
+  if (!existsSync(keysFile)) {
+    const key = () => randomBytes(32).toString('base64');
+    mkdirSync(dirname(keysFile), { recursive: true });
+    writeFileSync(
+      keysFile,
+      stringify({ municipalities: Object.fromEntries(['GM0363', 'GM0599', 'GM0014'].map((m) => [m, { current: 'suite', keys: { suite: key() } }])) }),
+      { mode: 0o600 },
+    );
+  }
   const values: Record<string, string> = {
     POSTGRES_PASSWORD: `suite-${Math.random().toString(36).slice(2)}-${Math.random().toString(36).slice(2)}`,
     TEMPORAL_PORT: String(temporalPort),
