@@ -3,7 +3,7 @@
  * WAAKVLAM_METRICS_PORT it serves its Prometheus metrics there (`GET /metrics`; not in the public API).
  * SIGINT/SIGTERM stop accepting connections, let running requests finish, then exit.
  */
-import { loadConfig, ConfigError, metricsAddress, requiredKeyRing } from '../runtime/config.js';
+import { loadConfig, ConfigError, metricsAddress, requireStandalone } from '../runtime/config.js';
 import { connectClient } from '../runtime/connection.js';
 import { createLogger } from '../runtime/logger.js';
 import { configuredAppOptions, createApp } from '../api/app.js';
@@ -14,21 +14,15 @@ import { closeMetricsServer, createMetrics, serveMetrics } from '../runtime/metr
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'waakvlam-api');
-  const address = config.temporal.address;
-  if (!address) throw new ConfigError('invalid configuration:\n  TEMPORAL_ADDRESS: required for a standalone API');
-  if (!config.api.auth) {
-    throw new ConfigError(
-      'invalid configuration:\n  WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL: required for a standalone API (only `npm start` runs with the local development key)',
-    );
-  }
-  const keyRing = requiredKeyRing(config, 'a standalone API');
+  const { address, keyRing } = requireStandalone(config, 'API');
+  const auth = config.api.auth!;
   const { client, connection } = await connectClient({ ...config.temporal, address }, keyRing);
   const metrics = createMetrics();
-  const app = createApp({ ...configuredAppOptions(config, keyRing), client, logger, authenticate: createAuthenticator(config.api.auth), metrics });
+  const app = createApp({ ...configuredAppOptions(config, keyRing), client, logger, authenticate: createAuthenticator(auth), metrics });
   const metricsServer = await serveMetrics(metrics, metricsAddress(config, 'api'), logger);
   const server = await listen(app, config.api.port, config.api.host);
   logger.info({ port: config.api.port, host: config.api.host }, 'API listening');
-  if (config.api.auth.previousSecret) {
+  if (auth.previousSecret) {
     // The variable's name only: nothing of either secret is logged.
     logger.info('WAAKVLAM_JWT_SECRET_PREVIOUS is set: tokens signed with the previous secret are still accepted; remove it once the case systems sign with WAAKVLAM_JWT_SECRET');
   }

@@ -367,6 +367,26 @@ export function configuredKeyRing(config: Pick<Config, 'keys'>): KeyRing | undef
 }
 
 /**
+ * What a standalone worker or API cannot run without, checked at once: every missing setting is named in one
+ * ConfigError (TEMPORAL_ADDRESS; the encryption keys; for the API a token key), so a deployment is fixed in one go.
+ */
+export function requireStandalone(config: Config, what: 'worker' | 'API'): { address: string; keyRing: KeyRing } {
+  const problems: string[] = [];
+  if (!config.temporal.address) problems.push(`TEMPORAL_ADDRESS: required for a standalone ${what}`);
+  if (what === 'API' && !config.api.auth) {
+    problems.push('WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL: required for a standalone API (only `npm start` runs with the local development key)');
+  }
+  const keyRing = configuredKeyRing(config);
+  if (!keyRing) {
+    problems.push(
+      `WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required for a standalone ${what} (the keys that encrypt the trajectories' data in Temporal; only \`npm start\` runs with the public development keys; \`npm run keys -- --municipality GM0363\` makes one)`,
+    );
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  return { address: config.temporal.address!, keyRing: keyRing! };
+}
+
+/**
  * The configured key ring of a standalone worker or API (`npm run worker`, `npm run api`), which never run with the
  * development keys: a {@link ConfigError} without WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS.
  */

@@ -69,7 +69,8 @@ export const HEALTH_PATH = '/health';
 
 /**
  * Serves `GET /metrics` (Prometheus text format) on its own port and interface, and, given `healthy`, `GET /health`:
- * 200 `{"status":"ok"}` while it answers true, else 503 `{"status":"unavailable"}` (the image's healthcheck asks it).
+ * 200 `{"status":"ok"}` while it answers (or resolves) true, else 503 `{"status":"unavailable"}` (the image's
+ * healthcheck asks it).
  * Any other request is a 404. Resolves once listening, or at once with undefined when no address is configured;
  * rejects when the port cannot be bound.
  */
@@ -77,14 +78,16 @@ export async function serveMetrics(
   metrics: Metrics,
   address: { port: number; host: string } | undefined,
   logger?: Logger,
-  healthy?: () => boolean,
+  healthy?: () => boolean | Promise<boolean>,
 ): Promise<Server | undefined> {
   if (!address) return undefined;
   const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://metrics').pathname;
     if (req.method === 'GET' && healthy && path === HEALTH_PATH) {
-      const ok = healthy();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' }));
+      void Promise.resolve()
+        .then(healthy)
+        .catch(() => false)
+        .then((ok) => res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ok ? 'ok' : 'unavailable' })));
       return;
     }
     if (req.method !== 'GET' || path !== '/metrics') {

@@ -1,6 +1,6 @@
 import { DEV_SECRET } from '../api/auth.js';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../runtime/config.js';
+import { ConfigError, loadConfig, requireStandalone } from '../runtime/config.js';
 import { looksLikeBsn } from '../api/schemas.js';
 
 describe('configuration', () => {
@@ -9,7 +9,7 @@ describe('configuration', () => {
     expect(config.temporal).toMatchObject({ address: undefined, namespace: 'default', taskQueue: 'waakvlam' });
     expect(config.devServer).toMatchObject({ port: 7233, uiPort: 8233, ip: '127.0.0.1' });
     expect(config.devServer.dbFile).toMatch(/data\/temporal\.db$/);
-    expect(config.api).toEqual({ port: 3000, host: '0.0.0.0', auth: undefined, rateLimitPerMinute: 600 });
+    expect(config.api).toEqual({ port: 3000, host: '0.0.0.0', auth: undefined, rateLimitPerMinute: 600, codecCorsOrigins: [] });
   });
 
   it('reads an external server with mTLS', () => {
@@ -61,6 +61,24 @@ describe('configuration', () => {
     expect(loadConfig({ WAAKVLAM_METRICS_PORT: '9464', WAAKVLAM_METRICS_HOST: '10.0.0.5' }).metrics).toEqual({ port: 9464, host: '10.0.0.5' });
     expect(() => loadConfig({ WAAKVLAM_METRICS_PORT: '0' })).toThrow(/WAAKVLAM_METRICS_PORT/);
     expect(() => loadConfig({ WAAKVLAM_METRICS_HOST: '127.0.0.1' })).toThrow(/WAAKVLAM_METRICS_HOST: has no effect without WAAKVLAM_METRICS_PORT/);
+  });
+
+  it('names everything a standalone API or worker lacks in one refusal', () => {
+    const refusal = (what: 'API' | 'worker') => {
+      try {
+        requireStandalone(loadConfig({}), what);
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('not refused');
+    };
+    const api = refusal('API');
+    for (const name of ['TEMPORAL_ADDRESS', 'WAAKVLAM_JWT_SECRET or WAAKVLAM_JWKS_URL', 'WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS']) expect(api).toContain(name);
+    const worker = refusal('worker');
+    expect(worker).toContain('TEMPORAL_ADDRESS');
+    expect(worker).toContain('WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS');
+    expect(worker).not.toContain('WAAKVLAM_JWT_SECRET');
   });
 
   it('refuses a client certificate without its key', () => {

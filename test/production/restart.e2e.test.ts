@@ -41,15 +41,23 @@ describe('restarts on the production deployment', () => {
     expect((await call('POST', '/v1/trajectories', { as: 'case-system', body: { caseRef, definitionId } })).status).toBe(201);
     const startedAt = Date.now();
 
+    const workerHealth = async () => {
+      const worker = production().processes.find((p) => p.name === 'waakvlam-worker-2')!;
+      return (await fetch(`http://127.0.0.1:${worker.env.WAAKVLAM_METRICS_PORT}/health`)).status;
+    };
+    expect(await workerHealth()).toBe(200);
     await stopTemporalServer({ cacheRoot: production().cacheRoot });
     const ready = await call('GET', '/v1/health/ready');
     expect(ready.status).toBe(503);
     expect(ready.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    // The worker's health (its compose healthcheck) says so too, once its last check of the server is 5 s old.
+    await eventually('the worker reports itself unhealthy while the server is down', async () => (await workerHealth()) === 503, 15_000);
     // The step falls due (8 s after it opened) while the server is down.
     await new Promise((r) => setTimeout(r, Math.max(0, startedAt + 10_000 - Date.now())));
     await startTemporalServer({ cacheRoot: production().cacheRoot });
 
     await eventually('the API is ready again', async () => (await call('GET', '/v1/health/ready')).status === 200);
+    await eventually('the worker is healthy again', async () => (await workerHealth()) === 200, 30_000);
     const raised = await eventually('the owner is reminded of the step that fell due while the server was down', async () =>
       (await webhooks()).find((w) => w.subject === id && w.type.endsWith('.escalation.raised') && w.data.escalation.level === 0),
     );
