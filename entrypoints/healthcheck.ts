@@ -23,7 +23,10 @@ function target(kind: string | undefined, env: NodeJS.ProcessEnv): string {
 
 async function main(): Promise<void> {
   const url = target(process.argv[2], process.env);
-  const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+  const res = await fetch(url, { signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((err: unknown) => {
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`${url}: ${cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err))}`);
+  });
   if (!res.ok) throw new Error(`${url} answered ${res.status}: ${await res.text()}`);
 }
 
