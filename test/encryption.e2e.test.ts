@@ -12,6 +12,7 @@ import type { Definition } from '../definitions/schema.js';
 import { EncryptionCodec, ENCODING, KEY_ID, WORKFLOW_ID } from '../runtime/encryption.js';
 import { createWorker } from '../worker/worker.js';
 import { completeStepUpdate, getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
+import { settle } from './helpers/driver.js';
 import { metadataOf, payloadsIn, rawText } from './helpers/payloads.js';
 import { TEST_KEY_RING, uniqueId, useTemporal } from './helpers/temporal.js';
 
@@ -133,6 +134,7 @@ describe('encryption at rest (dev server)', () => {
         args: [{ caseRef, municipality: 'GM0363', definition: twoSteps(), data: { notitie: c.start } }],
       });
       await handle.executeUpdate(completeStepUpdate, { args: [{ stepId: 'eerste', completedBy: 'regisseur-1' }] });
+      await settle(handle); // no activity left with this worker when it stops
     });
     expect(rawText(await plain.workflow.getHandle(workflowId).fetchHistory())).toContain(c.start); // unencoded indeed
 
