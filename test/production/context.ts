@@ -98,16 +98,7 @@ export async function mails(): Promise<ReceivedMail[]> {
   return (await fetch(`${production().inspector}/mails`)).json() as Promise<ReceivedMail[]>;
 }
 
-/** Asks `check` until it returns something truthy (that is returned), or fails after `timeoutMs` with `what`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+export { eventually } from '../helpers/eventually.js';
 
 /** The running process of that name (pid), as the environment's state file records it. */
 export function processPid(name: string): number {
