@@ -89,7 +89,7 @@ describe('npm run replay-check', () => {
   it('refuses workflow code that would break them: exit 1, naming each trajectory', { timeout: 120_000 }, async () => {
     const { code, out, err } = await replayCheck(['--workflows', changedWorkflows]);
     expect({ code, err }).toEqual({ code: 1, err: '' });
-    const named = [...out.matchAll(/^incompatible: (\S+): DeterminismViolationError: \[TMPRL1100\] Nondeterminism error: .*HistoryEvent\(id: \d+, \w+\)$/gm)].map((m) => m[1]);
+    const named = [...out.matchAll(/^incompatible: (\S+): DeterminismViolationError: .*(?:Nondeterminism error|patch marker).*$/gim)].map((m) => m[1]);
     expect(named.sort()).toEqual([...running].sort());
     expect(out).toContain('replayed 3 of 3 running workflows: 3 incompatible');
     expect(out).not.toContain('all compatible');
