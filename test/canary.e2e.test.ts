@@ -27,7 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEV_SECRET, signToken } from '../api/auth.js';
 import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
 import { eventually } from './helpers/eventually.js';
-import { freePort, startNpm, type StartedProcess } from './helpers/process.js';
+import { embeddedStartEnv, startNpm, type StartedProcess } from './helpers/process.js';
 import { decodeWords, MailServer, WebhookReceiver } from './helpers/receivers.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -220,36 +220,21 @@ beforeAll(async () => {
       '        manager: { name: Manager Verhuur, email: manager.verhuur@corporatie.example }',
     ].join('\n'),
   );
-  const [apiPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const { env, apiPort, temporalPort } = await embeddedStartEnv(join(dir, 'data'), {
+    // Everything the process can say, the dev server's own lines included.
+    LOG_LEVEL: 'debug',
+    WAAKVLAM_KEYS: '',
+    WAAKVLAM_KEYS_FILE: keysFile,
+    WAAKVLAM_DIRECTORY: directoryFile,
+    WAAKVLAM_WEBHOOK_URL: webhooks.url,
+    WAAKVLAM_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
+    SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
+    SMTP_FROM: '',
+    WAAKVLAM_EVENT_SOURCE: '',
+  });
   api = `http://127.0.0.1:${apiPort}`;
   temporalAddress = `127.0.0.1:${temporalPort}`;
-  proc = startNpm(
-    'start',
-    {
-      ...process.env,
-      TEMPORAL_ADDRESS: '',
-      PORT: String(apiPort),
-      HOST: '127.0.0.1',
-      TEMPORAL_DEV_PORT: String(temporalPort),
-      TEMPORAL_UI_PORT: String(uiPort),
-      WAAKVLAM_DATA_DIR: join(dir, 'data'),
-      WAAKVLAM_METRICS_PORT: '',
-      WAAKVLAM_METRICS_HOST: '',
-      // Everything the process can say, the dev server's own lines included.
-      LOG_LEVEL: 'debug',
-      WAAKVLAM_JWT_SECRET: '',
-      WAAKVLAM_JWKS_URL: '',
-      WAAKVLAM_KEYS: '',
-      WAAKVLAM_KEYS_FILE: keysFile,
-      WAAKVLAM_DIRECTORY: directoryFile,
-      WAAKVLAM_WEBHOOK_URL: webhooks.url,
-      WAAKVLAM_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('base64')}`,
-      SMTP_URL: `smtp://127.0.0.1:${mail.port}`,
-      SMTP_FROM: '',
-      WAAKVLAM_EVENT_SOURCE: '',
-    },
-    root,
-  );
+  proc = startNpm('start', env, root);
   await proc.waitFor('Press Ctrl-C to stop.');
 });
 

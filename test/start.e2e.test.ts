@@ -12,7 +12,7 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
-import { freePort, groupGone, startNpm, type StartedProcess } from './helpers/process.js';
+import { embeddedStartEnv, freePort, groupGone, startNpm, type StartedProcess } from './helpers/process.js';
 import { quietTemporalRuntime, uniqueId } from './helpers/temporal.js';
 import { DEV_SECRET, signToken } from '../api/auth.js';
 
@@ -31,27 +31,9 @@ async function json(url: string, init?: RequestInit, token?: string): Promise<{ 
   return { status: res.status, body: await res.json() };
 }
 
-/**
- * The environment of an `npm start` with its embedded dev server on fresh ports (other test files running in parallel
- * take ports too), its state in `dir`, nothing configured for tokens (the development key), no metrics port.
- */
+/** The environment of an `npm start` with its embedded dev server on fresh ports (see embeddedStartEnv). */
 async function embeddedEnv(dir: string, extra: Record<string, string> = {}) {
-  const [apiPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  const env = {
-    ...process.env,
-    TEMPORAL_ADDRESS: '',
-    PORT: String(apiPort),
-    HOST: '127.0.0.1',
-    TEMPORAL_DEV_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(uiPort),
-    WAAKVLAM_DATA_DIR: dir,
-    WAAKVLAM_METRICS_PORT: '',
-    WAAKVLAM_METRICS_HOST: '',
-    LOG_LEVEL: 'warn',
-    WAAKVLAM_JWT_SECRET: '',
-    WAAKVLAM_JWKS_URL: '',
-    ...extra,
-  };
+  const { env, apiPort, uiPort } = await embeddedStartEnv(dir, extra);
   return { env, apiPort, uiPort };
 }
 

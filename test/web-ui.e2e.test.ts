@@ -19,7 +19,7 @@ import { provisionChromium } from '../scripts/chromium.js';
 import { decodeJwt } from 'jose';
 import { DEV_SECRET, signToken } from '../api/auth.js';
 import { CODEC_COOKIE } from '../api/codec.js';
-import { freePort, startNpm, type StartedProcess } from './helpers/process.js';
+import { embeddedStartEnv, startNpm, type StartedProcess } from './helpers/process.js';
 import { uniqueId } from './helpers/temporal.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -49,21 +49,8 @@ beforeAll(async () => {
 }, 600_000);
 
 beforeAll(async () => {
-  const [apiPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
-  npm = startNpm('start', {
-    ...process.env,
-    TEMPORAL_ADDRESS: '',
-    PORT: String(apiPort),
-    HOST: '127.0.0.1',
-    TEMPORAL_DEV_PORT: String(temporalPort),
-    TEMPORAL_UI_PORT: String(uiPort),
-    WAAKVLAM_DATA_DIR: dataDir,
-    WAAKVLAM_METRICS_PORT: '',
-    WAAKVLAM_METRICS_HOST: '',
-    LOG_LEVEL: 'warn',
-    WAAKVLAM_JWT_SECRET: '',
-    WAAKVLAM_JWKS_URL: '',
-  }, root);
+  const { env, apiPort, uiPort } = await embeddedStartEnv(dataDir);
+  npm = startNpm('start', env, root);
   await npm.waitFor('Press Ctrl-C to stop.');
   // Where npm start says everything is: the Web UI, and the codec server with its login page.
   ui = /Temporal Web UI: (http:\/\/\S+)/.exec(npm.output())![1]!.replace(/\/$/, '');

@@ -114,3 +114,28 @@ export async function groupGone(pgid: number, withinMs = 5_000): Promise<boolean
   }
   return true;
 }
+
+/**
+ * The environment of an `npm start` with its embedded dev server on fresh ports (other test files running at the same
+ * time take ports too), its state in `dataDir`, nothing configured for tokens (the development key), no metrics port,
+ * and `extra` on top. Returns the ports with it.
+ */
+export async function embeddedStartEnv(dataDir: string, extra: Record<string, string> = {}) {
+  const [apiPort, temporalPort, uiPort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: '',
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    TEMPORAL_DEV_PORT: String(temporalPort),
+    TEMPORAL_UI_PORT: String(uiPort),
+    WAAKVLAM_DATA_DIR: dataDir,
+    WAAKVLAM_METRICS_PORT: '',
+    WAAKVLAM_METRICS_HOST: '',
+    LOG_LEVEL: 'warn',
+    WAAKVLAM_JWT_SECRET: '',
+    WAAKVLAM_JWKS_URL: '',
+    ...extra,
+  };
+  return { env, apiPort, temporalPort, uiPort };
+}
