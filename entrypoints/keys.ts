@@ -10,15 +10,27 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { MUNICIPALITY } from '../runtime/keys.js';
 
-const { values } = parseArgs({
-  options: {
-    municipality: { type: 'string' },
-    label: { type: 'string', default: new Date().toISOString().slice(0, 7) },
-  },
-});
+const USAGE = "usage: npm run --silent keys -- --municipality GM0363 [--label 2026-12]  (a label is 1–64 letters, digits, '.', '_' or '-'; default: this year and month, UTC)";
+let values: { municipality?: string; label?: string; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      municipality: { type: 'string' },
+      label: { type: 'string', default: new Date().toISOString().slice(0, 7) },
+      help: { type: 'boolean' },
+    },
+  }));
+} catch (err) {
+  console.error(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  process.exit(2);
+}
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const { municipality, label } = values;
 if (!municipality || !MUNICIPALITY.test(municipality) || !/^[A-Za-z0-9._-]{1,64}$/.test(label!)) {
-  console.error("usage: npm run --silent keys -- --municipality GM0363 [--label 2026-12]  (a label is 1–64 letters, digits, '.', '_' or '-')");
+  console.error(USAGE);
   process.exit(2);
 }
 console.log(

@@ -106,8 +106,15 @@ async function main(): Promise<void> {
   }
   const temporal = { ...config.temporal, address };
 
-  // Without configured keys, the public development keys: whatever they encrypt anyone can read.
-  const keyRing = configuredKeyRing(config) ?? developmentKeyRing();
+  // Without configured keys, the public development keys: whatever they encrypt anyone can read, so only on the
+  // embedded dev server; a server of its own (TEMPORAL_ADDRESS) may hold real data and needs real keys.
+  const configuredKeys = configuredKeyRing(config);
+  if (!configuredKeys && config.temporal.address) {
+    throw new ConfigError(
+      'invalid configuration:\n  WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required with TEMPORAL_ADDRESS (the public development keys are for the embedded dev server only; `npm run keys -- --municipality GM0363` makes one)',
+    );
+  }
+  const keyRing = configuredKeys ?? developmentKeyRing();
   if (!config.keys) {
     logger.warn('payloads are encrypted with the PUBLIC development keys (GMxxxx/development): never put real data in this server; set WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS');
   }

@@ -308,9 +308,9 @@ function keyRingConfigFrom(variable: string, document: unknown): KeyRingConfig {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(the document)'}: ${i.message}`);
     throw keysError(variable, `${problems.join('; ')} (expected { municipalities: { GM0363: { current: <label>, keys: { <label>: <base64 of 32 bytes> } } } })`);
   }
-  for (const keys of Object.values(parsed.data.municipalities)) {
+  for (const [municipality, keys] of Object.entries(parsed.data.municipalities)) {
     for (const [label, base64] of Object.entries(keys.keys)) {
-      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64.trim())) throw keysError(variable, `key ${label}: not base64`);
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(base64.trim())) throw keysError(variable, `key ${municipality}/${label}: not base64`);
     }
   }
   try {

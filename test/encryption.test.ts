@@ -151,7 +151,7 @@ describe('key configuration', () => {
       [{ WAAKVLAM_KEYS: JSON.stringify({ municipalities: { GM0363: { current: 'a', keys: { a: secret } } } }), WAAKVLAM_KEYS_FILE: '/x' }, /WAAKVLAM_KEYS_FILE and WAAKVLAM_KEYS: set one of them, not both/],
       [{ WAAKVLAM_KEYS: JSON.stringify({ municipalities: { Amsterdam: { current: 'a', keys: { a: secret } } } }) }, /WAAKVLAM_KEYS: Amsterdam is not a municipality code/],
       [{ WAAKVLAM_KEYS: `{"municipalities": {"GM0363": {"current": "a", "keys": {"a": "${secret}"}}}` }, /WAAKVLAM_KEYS: not valid JSON/],
-      [{ WAAKVLAM_KEYS: JSON.stringify({ municipalities: { GM0363: { current: 'a', keys: { a: `${secret}!` } } } }) }, /WAAKVLAM_KEYS: key a: not base64/],
+      [{ WAAKVLAM_KEYS: JSON.stringify({ municipalities: { GM0363: { current: 'a', keys: { a: `${secret}!` } } } }) }, /WAAKVLAM_KEYS: key GM0363\/a: not base64/],
       [{ WAAKVLAM_KEYS_FILE: join(dir, 'missing.yaml') }, /WAAKVLAM_KEYS_FILE: cannot read .*missing\.yaml \(ENOENT\)/],
       [{ WAAKVLAM_KEYS_FILE: file('broken.yaml', `municipalities:\n  GM0363:\n    current: a\n   keys: { a: '${secret}' }\n`) }, /WAAKVLAM_KEYS_FILE: not valid YAML or JSON \(line \d+\)/],
       [{ WAAKVLAM_KEYS_FILE: file('short.yaml', `municipalities:\n  GM0363:\n    current: a\n    keys:\n      a: '${short}'\n`) }, /WAAKVLAM_KEYS_FILE: GM0363\/a is 16 bytes, not 32/],

@@ -13,7 +13,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { resolveTemporalCli } from '../scripts/temporal-binaries.js';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes.js';
 import { embeddedStartEnv, freePort, groupGone, startNpm, type StartedProcess } from './helpers/process.js';
-import { quietTemporalRuntime, uniqueId } from './helpers/temporal.js';
+import { quietTemporalRuntime, testKeysEnv, uniqueId } from './helpers/temporal.js';
 import { DEV_SECRET, signToken } from '../api/auth.js';
 
 const root = resolve(import.meta.dirname, '..');
@@ -198,7 +198,14 @@ describe('npm start', () => {
       const address = external.address;
       const apiPort = await freePort();
       const secret = 'a-configured-secret-of-at-least-32-characters';
-      const proc = startNpm('start', { ...process.env, TEMPORAL_ADDRESS: address, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WAAKVLAM_JWT_SECRET: secret }, root);
+      const external_ = { ...process.env, TEMPORAL_ADDRESS: address, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', WAAKVLAM_JWT_SECRET: secret };
+      // The public development keys are for the embedded dev server only: against a server of its own it refuses.
+      const keyless = startNpm('start', { ...external_, WAAKVLAM_KEYS: '', WAAKVLAM_KEYS_FILE: '' }, root);
+      running.push(keyless);
+      await keyless.waitFor('WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required with TEMPORAL_ADDRESS').catch(() => undefined);
+      expect(await groupGone(keyless.child.pid!, 30_000)).toBe(true);
+      expect(keyless.output()).toContain('WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required with TEMPORAL_ADDRESS');
+      const proc = startNpm('start', { ...external_, WAAKVLAM_KEYS: await testKeysEnv(['GM0599']), WAAKVLAM_KEYS_FILE: '' }, root);
       running.push(proc);
       await proc.waitFor('Press Ctrl-C to stop.');
       expect(proc.output()).toContain(`Temporal:        ${address}`);
@@ -215,7 +222,7 @@ describe('npm start', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ caseRef: uniqueId('ZAAK') }),
       }, await signToken(secret, { subject: 'zaaksysteem', municipality: 'GM0599', role: 'case-system' }));
-      expect(res.status).toBe(201);
+      expect(res.status, `${JSON.stringify(res.body)}\n${proc.output()}`).toBe(201);
       expect(res.body.id).toMatch(/^GM0599-/);
       const described = await external.client.workflow.getHandle(res.body.id).describe();
       expect(described.status.name).toBe('RUNNING');
