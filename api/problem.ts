@@ -75,6 +75,9 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new ProblemError('not-found', `no resource at ${req.method} ${req.path}`));
 };
 
+/** The payload codec's refusal to write a municipality's data without a key (runtime/encryption.ts), however wrapped. */
+const NO_KEY = /no current key for (GM\d{4})/;
+
 /**
  * The central error handler. Known errors become their problem; body-parser errors become 400/413/415; anything
  * else is logged and answered with a 500 that leaks no internals.
@@ -95,6 +98,11 @@ export function problemHandler(onUnexpected: (err: unknown, req: Parameters<Requ
       // Other client errors Express and body-parser recognise (a malformed URL escape, a corrupt gzip body…).
       const detail = err instanceof URIError ? 'a path parameter is not valid URL encoding' : String(err.message);
       doc = { ...problem('invalid-request', detail, instance), status: err.status };
+    } else if (NO_KEY.test(String(err?.message))) {
+      // A municipality without an encryption key: the deployment's configuration, not the request (nothing written).
+      onUnexpected(err, req);
+      const municipality = NO_KEY.exec(String(err.message))![1];
+      doc = problem('service-unavailable', `this deployment has no encryption key for ${municipality} yet: its key file needs one (npm run keys), then a restart`, instance);
     } else {
       onUnexpected(err, req);
       doc = problem('internal-error', undefined, instance);

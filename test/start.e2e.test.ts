@@ -226,6 +226,17 @@ describe('npm start', () => {
       expect(res.body.id).toMatch(/^GM0599-/);
       const described = await external.client.workflow.getHandle(res.body.id).describe();
       expect(described.status.name).toBe('RUNNING');
+
+      // A municipality the key file has no key for: a 503 naming what the deployment lacks, and nothing started.
+      const caseRef = uniqueId('ZAAK');
+      const unkeyed = await json(`http://127.0.0.1:${apiPort}/v1/trajectories`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ caseRef }),
+      }, await signToken(secret, { subject: 'zaaksysteem', municipality: 'GM0363', role: 'case-system' }));
+      expect(unkeyed.status).toBe(503);
+      expect(unkeyed.body).toMatchObject({ type: '/problems/service-unavailable', detail: expect.stringContaining('no encryption key for GM0363') });
+      expect(await external.client.workflow.getHandle(`GM0363-${caseRef}`).describe().then(() => true, () => false)).toBe(false);
       expectCleanStop(await proc.interrupt(), proc);
     } finally {
       await external.teardown();
