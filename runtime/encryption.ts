@@ -5,9 +5,10 @@
  *
  * An encrypted payload is `encoding: binary/encrypted`, `encryption-key-id: <municipality>/<label>` (the key that
  * decrypts it; never secret), `waakvlam-workflow-id: <workflow id>` (pseudonymous: what the codec server's access
- * log names) and `data` = IV (12 random bytes) ‖ ciphertext ‖ GCM tag (16 bytes). The plaintext is the whole original
- * Payload proto (its metadata too: `json/plain`, `binary/null`, …); the key id is the additional authenticated data,
- * so a payload cannot be passed off as another key's.
+ * log names), `encryption-aad: key-and-workflow`, and `data` = IV (12 random bytes) ‖ ciphertext ‖ GCM tag (16 bytes).
+ * The plaintext is the whole original Payload proto (its metadata too: `json/plain`, `binary/null`, …); the key id and
+ * the workflow id are the additional authenticated data, so a payload cannot be passed off as another key's or another
+ * workflow's (payloads from before the workflow id was bound, without `encryption-aad`, authenticate the key id only).
  *
  * Which municipality: the `GM` code in the workflow id of the serialization context the SDK hands the codec
  * (`GM0363-<caseRef>` for a trajectory, `waakvlam-definitions-GM0363` for a catalog). In SDK 1.24 (the context is
@@ -48,6 +49,18 @@ const ProtoPayload = proto.temporal.api.common.v1.Payload;
 export const ENCODING = 'binary/encrypted';
 export const KEY_ID = 'encryption-key-id';
 export const WORKFLOW_ID = 'waakvlam-workflow-id';
+/**
+ * Present (`key-and-workflow`) on payloads whose additional authenticated data is the key id and the workflow id, so
+ * that neither can be changed without the payload failing to decrypt. Payloads encrypted before it (the key id alone)
+ * still decrypt; removing the marker from a newer payload makes it fail, as any change does.
+ */
+export const AAD_SCHEME = 'encryption-aad';
+const KEY_AND_WORKFLOW = 'key-and-workflow';
+
+/** The additional authenticated data of a payload: the key id, and the workflow id when the scheme binds it. */
+function additionalData(keyId: string, workflowId: string | undefined): Buffer {
+  return Buffer.from(workflowId === undefined ? keyId : `${keyId}\n${workflowId}`, 'utf8');
+}
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const MUNICIPALITY_IN_ID = /(?:^|[^A-Za-z0-9])(GM\d{4})(?![0-9])/;
@@ -99,10 +112,14 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key.key, iv);
-      cipher.setAAD(Buffer.from(key.id, 'utf8'));
+      cipher.setAAD(additionalData(key.id, workflowId || undefined));
       const ciphertext = Buffer.concat([cipher.update(ProtoPayload.encode(payload).finish()), cipher.final()]);
       return {
-        metadata: { encoding: utf8(ENCODING), [KEY_ID]: utf8(key.id), ...(workflowId ? { [WORKFLOW_ID]: utf8(workflowId) } : {}) },
+        metadata: {
+          encoding: utf8(ENCODING),
+          [KEY_ID]: utf8(key.id),
+          ...(workflowId ? { [WORKFLOW_ID]: utf8(workflowId), [AAD_SCHEME]: utf8(KEY_AND_WORKFLOW) } : {}),
+        },
         data: Buffer.concat([iv, ciphertext, cipher.getAuthTag()]),
       };
     });
@@ -120,7 +137,8 @@ export class EncryptionCodec implements PayloadCodec {
     const data = payload.data ?? new Uint8Array();
     if (data.length < IV_BYTES + TAG_BYTES) throw new EncryptionError(`encryption: a payload under ${id} too short to be encrypted`);
     const decipher = createDecipheriv('aes-256-gcm', key.key, data.subarray(0, IV_BYTES));
-    decipher.setAAD(Buffer.from(id, 'utf8'));
+    const bound = text(payload.metadata?.[AAD_SCHEME]) === KEY_AND_WORKFLOW;
+    decipher.setAAD(additionalData(id, bound ? (text(payload.metadata?.[WORKFLOW_ID]) ?? '') : undefined));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
     let plain: Buffer;
     try {

@@ -9,7 +9,7 @@ import { Client } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { validateDefinition } from '../definitions/validate.js';
 import type { Definition } from '../definitions/schema.js';
-import { EncryptionCodec, ENCODING, KEY_ID, WORKFLOW_ID } from '../runtime/encryption.js';
+import { AAD_SCHEME, EncryptionCodec, ENCODING, KEY_ID, WORKFLOW_ID } from '../runtime/encryption.js';
 import { createWorker } from '../worker/worker.js';
 import { completeStepUpdate, getStateQuery, trajectoryWorkflow } from '../workflows/trajectory.js';
 import { settle } from './helpers/driver.js';
@@ -76,7 +76,7 @@ describe('encryption at rest (dev server)', () => {
     const payloads = payloadsIn(history.events);
     expect(payloads.length).toBeGreaterThan(3);
     for (const p of payloads) {
-      expect(metadataOf(p)).toEqual({ encoding: ENCODING, [KEY_ID]: 'GM0363/test', [WORKFLOW_ID]: workflowId });
+      expect(metadataOf(p)).toEqual({ encoding: ENCODING, [KEY_ID]: 'GM0363/test', [WORKFLOW_ID]: workflowId, [AAD_SCHEME]: 'key-and-workflow' });
     }
     // The codec decrypts them: the canaries are in there.
     const decoded = (await new EncryptionCodec(TEST_KEY_RING).decode(payloads)).map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n');

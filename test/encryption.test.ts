@@ -5,11 +5,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { parse as parseYaml } from 'yaml';
 import { ConfigError, configuredKeyRing, developmentKeyRing, loadConfig, requiredKeyRing } from '../runtime/config.js';
-import { EncryptionCodec, EncryptionError, ENCODING, KEY_ID, municipalityCodec, municipalityOfWorkflow, WORKFLOW_ID } from '../runtime/encryption.js';
+import { AAD_SCHEME, EncryptionCodec, EncryptionError, ENCODING, KEY_ID, municipalityCodec, municipalityOfWorkflow, WORKFLOW_ID } from '../runtime/encryption.js';
 import { staticKeyRing } from '../runtime/keys.js';
 import { failureConverter } from '../runtime/failure-converter.cjs';
 import { metadataOf } from './helpers/payloads.js';
@@ -26,7 +28,7 @@ describe('EncryptionCodec', () => {
   it('encrypts the whole payload under the municipality of the workflow id, and decrypts it back as it was', async () => {
     const original = json({ notitie: 'KANARIE-GEHEIM' });
     const [encoded] = await codec.encode([original], ctx('GM0363-ZAAK-1'));
-    expect(metadataOf(encoded!)).toEqual({ encoding: ENCODING, [KEY_ID]: 'GM0363/2026-12', [WORKFLOW_ID]: 'GM0363-ZAAK-1' });
+    expect(metadataOf(encoded!)).toEqual({ encoding: ENCODING, [KEY_ID]: 'GM0363/2026-12', [WORKFLOW_ID]: 'GM0363-ZAAK-1', [AAD_SCHEME]: 'key-and-workflow' });
     expect(text(encoded!)).not.toContain('KANARIE');
     expect(text(encoded!)).not.toContain('json/plain');
     const [decoded] = await codec.decode([encoded!]);
@@ -69,6 +71,25 @@ describe('EncryptionCodec', () => {
     const [underA] = await twin.encode([json(1)], ctx('GM0363-ZAAK-1'));
     const relabelled = { ...underA!, metadata: { ...underA!.metadata, [KEY_ID]: Buffer.from('GM0363/b') } };
     await expect(twin.decode([relabelled])).rejects.toThrow(/does not decrypt/);
+    // So is the workflow id the access log names: moved to another workflow, or its binding stripped, it does not decrypt.
+    const moved = { ...mine!, metadata: { ...mine!.metadata, [WORKFLOW_ID]: Buffer.from('GM0363-ZAAK-2') } };
+    await expect(codec.decode([moved])).rejects.toThrow(/does not decrypt/);
+    const { [AAD_SCHEME]: _scheme, ...unbound } = mine!.metadata!;
+    await expect(codec.decode([{ ...mine!, metadata: unbound }])).rejects.toThrow(/does not decrypt/);
+  });
+
+  it('still decrypts payloads encrypted before the workflow id was bound (the key id alone authenticated)', async () => {
+    const original = json({ oud: 'van voor de binding' });
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', Buffer.from(key(1), 'base64'), iv);
+    cipher.setAAD(Buffer.from('GM0363/2026-12', 'utf8'));
+    const sealed = Buffer.concat([cipher.update(proto.temporal.api.common.v1.Payload.encode(original).finish()), cipher.final()]);
+    const older: Payload = {
+      metadata: { encoding: Buffer.from(ENCODING), [KEY_ID]: Buffer.from('GM0363/2026-12'), [WORKFLOW_ID]: Buffer.from('GM0363-ZAAK-1') },
+      data: Buffer.concat([iv, sealed, cipher.getAuthTag()]),
+    };
+    const [decoded] = await codec.decode([older]);
+    expect(Buffer.from(decoded!.data!).equals(Buffer.from(original.data!))).toBe(true);
   });
 
   it('decrypts with every key of the ring after a rotation, and encrypts with the current one', async () => {
