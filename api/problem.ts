@@ -2,6 +2,7 @@
  * RFC 9457 problem details: the one error format of the API. Every error, whatever raised it, leaves through
  * {@link problemHandler} as `application/problem+json`.
  */
+import { EncryptionError } from '../runtime/encryption.js';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { ZodError } from 'zod';
 
@@ -75,8 +76,13 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new ProblemError('not-found', `no resource at ${req.method} ${req.path}`));
 };
 
-/** The payload codec's refusal to write a municipality's data without a key (runtime/encryption.ts), however wrapped. */
-const NO_KEY = /no current key for (GM\d{4})/;
+/** The municipality the payload codec has no key for (runtime/encryption.ts), if that is the error or its cause. */
+function missingKeyOf(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof EncryptionError && e.missingKeyOf) return e.missingKeyOf;
+  }
+  return undefined;
+}
 
 /**
  * The central error handler. Known errors become their problem; body-parser errors become 400/413/415; anything
@@ -98,10 +104,10 @@ export function problemHandler(onUnexpected: (err: unknown, req: Parameters<Requ
       // Other client errors Express and body-parser recognise (a malformed URL escape, a corrupt gzip body…).
       const detail = err instanceof URIError ? 'a path parameter is not valid URL encoding' : String(err.message);
       doc = { ...problem('invalid-request', detail, instance), status: err.status };
-    } else if (NO_KEY.test(String(err?.message))) {
+    } else if (missingKeyOf(err)) {
       // A municipality without an encryption key: the deployment's configuration, not the request (nothing written).
       onUnexpected(err, req);
-      const municipality = NO_KEY.exec(String(err.message))![1];
+      const municipality = missingKeyOf(err);
       doc = problem('service-unavailable', `this deployment has no encryption key for ${municipality} yet: its key file needs one (npm run keys), then a restart`, instance);
     } else {
       onUnexpected(err, req);

@@ -366,6 +366,11 @@ export function configuredKeyRing(config: Pick<Config, 'keys'>): KeyRing | undef
   return config.keys ? staticKeyRing(config.keys.config) : undefined;
 }
 
+/** The problem a process that needs keys states without them. */
+function keysRequired(what: string): string {
+  return `WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required for ${what} (the keys that encrypt the trajectories' data in Temporal; only \`npm start\` runs with the public development keys; \`npm run keys -- --municipality GM0363\` makes one)`;
+}
+
 /**
  * What a standalone worker or API cannot run without, checked at once: every missing setting is named in one
  * ConfigError (TEMPORAL_ADDRESS; the encryption keys; for the API a token key), so a deployment is fixed in one go.
@@ -378,9 +383,7 @@ export function requireStandalone(config: Config, what: 'worker' | 'API'): { add
   }
   const keyRing = configuredKeyRing(config);
   if (!keyRing) {
-    problems.push(
-      `WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required for a standalone ${what} (the keys that encrypt the trajectories' data in Temporal; only \`npm start\` runs with the public development keys; \`npm run keys -- --municipality GM0363\` makes one)`,
-    );
+    problems.push(keysRequired(`a standalone ${what}`));
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return { address: config.temporal.address!, keyRing: keyRing! };
@@ -393,9 +396,7 @@ export function requireStandalone(config: Config, what: 'worker' | 'API'): { add
 export function requiredKeyRing(config: Pick<Config, 'keys'>, what: string): KeyRing {
   const ring = configuredKeyRing(config);
   if (!ring) {
-    throw new ConfigError(
-      `invalid configuration:\n  WAAKVLAM_KEYS_FILE or WAAKVLAM_KEYS: required for ${what} (the keys that encrypt the trajectories' data in Temporal; only \`npm start\` runs with the public development keys; \`npm run keys -- --municipality GM0363\` makes one)`,
-    );
+    throw new ConfigError(`invalid configuration:\n  ${keysRequired(what)}`);
   }
   return ring;
 }

@@ -65,12 +65,19 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const MUNICIPALITY_IN_ID = /(?:^|[^A-Za-z0-9])(GM\d{4})(?![0-9])/;
 
-const utf8 = (text: string) => new TextEncoder().encode(text);
+const encoder = new TextEncoder();
+const utf8 = (text: string) => encoder.encode(text);
 const text = (bytes: Uint8Array | null | undefined) => (bytes ? Buffer.from(bytes).toString('utf8') : undefined);
 
 /** The codec refuses: no context, no municipality, no current key, an unknown key id, a tampered payload. */
 export class EncryptionError extends Error {
   override name = 'EncryptionError';
+  /** Set when the refusal is a municipality without a current key: the deployment's configuration, not the data. */
+  readonly missingKeyOf?: string;
+  constructor(message: string, options: { missingKeyOf?: string } = {}) {
+    super(message);
+    if (options.missingKeyOf) this.missingKeyOf = options.missingKeyOf;
+  }
 }
 
 /** The workflow id of a serialization context: the workflow's own, or the one that scheduled the activity. */
@@ -108,18 +115,19 @@ export class EncryptionCodec implements PayloadCodec {
   /** Encrypts with `municipality`'s current key; `workflowId`, when known, goes into the metadata. */
   async encrypt(payloads: Payload[], municipality: string, workflowId: string | undefined): Promise<Payload[]> {
     const key = await this.keys.current(municipality);
-    if (!key) throw new EncryptionError(`encryption: no current key for ${municipality}; refusing to write its payloads unencrypted`);
+    if (!key) throw new EncryptionError(`encryption: no current key for ${municipality}; refusing to write its payloads unencrypted`, { missingKeyOf: municipality });
+    // The same for every payload of the call: the authenticated data and the metadata's bytes.
+    const aad = additionalData(key.id, workflowId || undefined);
+    const encoding = utf8(ENCODING);
+    const keyId = utf8(key.id);
+    const bound: Record<string, Uint8Array> = workflowId ? { [WORKFLOW_ID]: utf8(workflowId), [AAD_SCHEME]: utf8(KEY_AND_WORKFLOW) } : {};
     return payloads.map((payload) => {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key.key, iv);
-      cipher.setAAD(additionalData(key.id, workflowId || undefined));
+      cipher.setAAD(aad);
       const ciphertext = Buffer.concat([cipher.update(ProtoPayload.encode(payload).finish()), cipher.final()]);
       return {
-        metadata: {
-          encoding: utf8(ENCODING),
-          [KEY_ID]: utf8(key.id),
-          ...(workflowId ? { [WORKFLOW_ID]: utf8(workflowId), [AAD_SCHEME]: utf8(KEY_AND_WORKFLOW) } : {}),
-        },
+        metadata: { encoding, [KEY_ID]: keyId, ...bound } as Record<string, Uint8Array>,
         data: Buffer.concat([iv, ciphertext, cipher.getAuthTag()]),
       };
     });
