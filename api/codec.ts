@@ -18,6 +18,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { municipalityOfKey } from '../runtime/keys.js';
+import { isEncrypted, KEY_ID, WORKFLOW_ID } from '../runtime/encryption.js';
 import type { CodecPayloadsJson } from './codec-schemas.js';
 import { ProblemError } from './problem.js';
 
@@ -29,11 +30,6 @@ export const CODEC_COOKIE = 'waakvlam_codec';
 
 /** The longest a session cookie lives, whatever the token's expiry. */
 export const CODEC_SESSION_MAX_SECONDS = 12 * 60 * 60;
-
-/** Metadata of an encrypted payload (the payload codec's, runtime/encryption.ts). */
-export const ENCRYPTED_ENCODING = 'binary/encrypted';
-export const KEY_ID_METADATA = 'encryption-key-id';
-export const WORKFLOW_ID_METADATA = 'waakvlam-workflow-id';
 
 /** Request headers the Web UI sends to a codec server. */
 export const CODEC_ALLOWED_HEADERS = ['authorization', 'authorization-extras', 'content-type', 'x-namespace'];
@@ -227,16 +223,11 @@ export function toJson(payloads: readonly Payload[]): CodecPayloadsJson {
   };
 }
 
-/** Whether a payload is encrypted by the payload codec. */
-export function isEncrypted(p: Payload): boolean {
-  return utf8(p.metadata?.encoding) === ENCRYPTED_ENCODING;
-}
-
 /** The workflows the payloads name (`waakvlam-workflow-id`), each once, at most 100, printable only. */
 export function workflowsOf(payloads: readonly Payload[]): string[] {
   const ids = new Set<string>();
   for (const p of payloads) {
-    const id = utf8(p.metadata?.[WORKFLOW_ID_METADATA]);
+    const id = utf8(p.metadata?.[WORKFLOW_ID]);
     if (id && ids.size < 100) ids.add(id.replace(/[^\x20-\x7e]/g, '?').slice(0, 256));
   }
   return [...ids];
@@ -264,7 +255,7 @@ export async function decodeFor(caller: CodecCaller, payloads: Payload[], option
     decision,
     ...(reason ? { reason } : {}),
   });
-  const foreign = payloads.findIndex((p) => isEncrypted(p) && municipalityOfKey(utf8(p.metadata?.[KEY_ID_METADATA]) ?? '') !== caller.municipality);
+  const foreign = payloads.findIndex((p) => isEncrypted(p) && municipalityOfKey(utf8(p.metadata?.[KEY_ID]) ?? '') !== caller.municipality);
   if (foreign >= 0) {
     options.accessLog.record(entry('refused', 'other-municipality'));
     throw new ProblemError(
