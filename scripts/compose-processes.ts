@@ -43,7 +43,7 @@ export interface Translation {
 }
 
 /** The environment variables that name the port the process listens on, by the container port they hold. */
-const PORT_VARIABLES = ['PORT', 'WAAKVLAM_METRICS_PORT'];
+export const PORT_VARIABLES = ['PORT', 'WAAKVLAM_METRICS_PORT'];
 
 /** The Waakvlam services of the compose model (those built from this repository's image), as local processes. */
 export function composeProcesses(project: ComposeProject, image: RehearsedImage, translation: Translation): ComposeProcess[] {

@@ -37,7 +37,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { loadCompose, type ComposeProject } from './compose.js';
-import { composeProcesses, type ComposeProcess } from './compose-processes.js';
+import { composeProcesses, PORT_VARIABLES, type ComposeProcess } from './compose-processes.js';
 import { rehearseImage } from './image.js';
 import { cacheDir, onPath, runWithProgress } from './temporal-binaries.js';
 
@@ -354,6 +354,12 @@ export function clusterDir(root: string, asRoot: boolean): string {
   return join('/var/lib/postgresql', `waakvlam-production-like-${tag}`);
 }
 
+/** The cluster of a cache root: who runs it (see {@link postgresRunAs}) and its data directory. */
+function cluster(root: string): { owner: ReturnType<typeof postgresRunAs>; data: string } {
+  const owner = postgresRunAs();
+  return { owner, data: clusterDir(root, owner !== null) };
+}
+
 function stateDir(root: string): string {
   return join(root, 'production-like');
 }
@@ -407,8 +413,7 @@ function runAsPostgres(
 
 /** initdb (once), then starts the cluster on its port, unless it runs. Returns the data directory. */
 async function startPostgres(s: ProductionLikeSettings, pg: PostgresBinaries, password: string, log: Log): Promise<string> {
-  const owner = postgresRunAs();
-  const data = clusterDir(s.cacheRoot, owner !== null);
+  const { owner, data } = cluster(s.cacheRoot);
   const logFile = join(data, 'server.log');
   if (!existsSync(join(data, 'PG_VERSION'))) {
     log(`PostgreSQL ${pg.version}: creating a cluster in ${data} (superuser ${s.postgresUser}, password authentication)`);
@@ -438,8 +443,8 @@ async function startPostgres(s: ProductionLikeSettings, pg: PostgresBinaries, pa
   const opts = `-p ${s.postgresPort} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${data}`;
   const res = runAsPostgres(pg, 'pg_ctl', ['start', '-w', '-t', '60', '-D', data, '-l', logFile, '-o', opts], owner);
   if (res.status !== 0) {
-    const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n') : '';
-    throw new Error(`PostgreSQL did not start:\n${res.output}\n${tail}`);
+    const end = tail(logFile, 20);
+    throw new Error(`PostgreSQL did not start:\n${res.output}\n${end}`);
   }
   return data;
 }
@@ -447,8 +452,7 @@ async function startPostgres(s: ProductionLikeSettings, pg: PostgresBinaries, pa
 function stopPostgres(root: string, log: Log): void {
   const pg = resolvePostgres();
   if (!pg) return;
-  const owner = process.getuid?.() === 0 ? postgresRunAs() : null;
-  const data = clusterDir(root, owner !== null);
+  const { owner, data } = cluster(root);
   if (!existsSync(join(data, 'PG_VERSION'))) return;
   if (runAsPostgres(pg, 'pg_ctl', ['status', '-D', data], owner).status !== 0) return;
   const res = runAsPostgres(pg, 'pg_ctl', ['stop', '-w', '-m', 'fast', '-D', data], owner);
@@ -875,15 +879,14 @@ export async function startProductionLike(options: ProductionLikeOptions = {}): 
  */
 function checkHistoryShards(s: ProductionLikeSettings): void {
   const file = join(stateDir(s.cacheRoot), 'history-shards');
-  const owner = process.getuid?.() === 0 ? postgresRunAs() : null;
-  const cluster = clusterDir(s.cacheRoot, owner !== null);
-  const exists = existsSync(join(cluster, 'PG_VERSION'));
+  const { data: clusterData } = cluster(s.cacheRoot);
+  const exists = existsSync(join(clusterData, 'PG_VERSION'));
   // Clusters from before the number was recorded were set up with the server's default, 4.
   const recorded = exists ? (existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : 4) : undefined;
   if (recorded !== undefined && recorded !== s.historyShards) {
     throw new Error(
-      `the cluster in ${cluster} was set up with ${recorded} history shards and TEMPORAL_HISTORY_SHARDS is ${s.historyShards}: ` +
-        `the number cannot change. Set TEMPORAL_HISTORY_SHARDS=${recorded} in .env, or (losing every trajectory in it) stop the environment and remove ${cluster}`,
+      `the cluster in ${clusterData} was set up with ${recorded} history shards and TEMPORAL_HISTORY_SHARDS is ${s.historyShards}: ` +
+        `the number cannot change. Set TEMPORAL_HISTORY_SHARDS=${recorded} in .env, or (losing every trajectory in it) stop the environment and remove ${clusterData}`,
     );
   }
   mkdirSync(stateDir(s.cacheRoot), { recursive: true, mode: 0o700 });
@@ -980,7 +983,7 @@ export async function startWaakvlamProcesses(env: ProductionLike, specs: Waakvla
       log(`${spec.name}: its settings changed; restarting it`);
       await stopProcess(current, log);
     }
-    const ports = ['PORT', 'WAAKVLAM_METRICS_PORT'].map((k) => Number(spec.env[k])).filter((n) => n > 0);
+    const ports = PORT_VARIABLES.map((k) => Number(spec.env[k])).filter((n) => n > 0);
     await assertPortsFree(spec.name, ports);
     // Only what compose gives the container (and PATH to find programs): nothing else of this shell leaks in.
     const p: ManagedProcess = {
@@ -1096,8 +1099,7 @@ async function main(argv: string[]): Promise<void> {
     const state = readState(s.cacheRoot);
     const procs = state?.processes ?? [];
     const pg = resolvePostgres();
-    const owner = process.getuid?.() === 0 ? postgresRunAs() : null;
-    const data = clusterDir(s.cacheRoot, owner !== null);
+    const { owner, data } = cluster(s.cacheRoot);
     const pgUp = pg && existsSync(join(data, 'PG_VERSION')) && runAsPostgres(pg, 'pg_ctl', ['status', '-D', data], owner).status === 0;
     console.log(`PostgreSQL${pg ? ` ${pg.version}` : ''}: ${pgUp ? 'running' : 'stopped'} (${data})`);
     for (const p of procs) console.log(`${p.name}: ${isAlive(p) ? `running, pid ${p.pid}` : 'stopped'} (log ${p.log})`);
