@@ -53,9 +53,14 @@ export function trajectoryStaticDetails(input: DetailsInput): string {
 class Labels {
   private readonly roles: Map<string, string>;
   private readonly events: Map<string, string>;
+  private readonly phases: Map<string, Definition['phases'][number]>;
+  /** Each node id's first node across the phases (the fallback of {@link node}). */
+  private readonly nodes: Map<string, { name?: string }>;
   constructor(readonly definition: Definition) {
     this.roles = new Map(definition.roles.map((r) => [r.id, r.name]));
     this.events = new Map(definition.events.map((e) => [e.id, e.name]));
+    this.phases = new Map(definition.phases.map((p) => [p.id, p] as const).reverse());
+    this.nodes = new Map(definition.phases.flatMap((p) => p.nodes).map((n) => [n.id, n] as const).reverse());
   }
   role(id: string): string {
     return this.roles.get(id) ?? this.roles.get(id.trim().toLowerCase()) ?? id;
@@ -65,12 +70,12 @@ class Labels {
   }
   phase(id: string | null): string {
     if (id === null) return 'afgesloten';
-    return this.definition.phases.find((p) => p.id === id)?.name ?? id;
+    return this.phases.get(id)?.name ?? id;
   }
   /** A node's name (its id when it has none), searched in `phase` first. */
   node(id: string, phase: string | null): string {
-    const inPhase = this.definition.phases.find((p) => p.id === phase)?.nodes.find((n) => n.id === id);
-    const node = inPhase ?? this.definition.phases.flatMap((p) => p.nodes).find((n) => n.id === id);
+    const inPhase = phase === null ? undefined : this.phases.get(phase)?.nodes.find((n) => n.id === id);
+    const node = inPhase ?? this.nodes.get(id);
     return node?.name ?? id;
   }
   /** The role that hears `level` of `policy` (`owner`: the step's owner), by name. */
@@ -78,6 +83,14 @@ class Labels {
     const role = this.definition.escalationPolicies[policy]?.levels[level]?.role;
     return this.role(role === undefined || role === 'owner' ? owner : role);
   }
+}
+
+/** The labels of a definition, built once per definition object (a run keeps its definition for its life). */
+const labelsByDefinition = new WeakMap<Definition, Labels>();
+function labelsOf(definition: Definition): Labels {
+  let labels = labelsByDefinition.get(definition);
+  if (!labels) labelsByDefinition.set(definition, (labels = new Labels(definition)));
+  return labels;
 }
 
 /** A step as an operator may see it: the definition's name, and a multi-instance element by its ordinal. */
@@ -100,7 +113,7 @@ function openLevel(state: EngineState, stepId: string): number | undefined {
  * a timer, a service task, the contact with the family), and its open incidents.
  */
 export function currentDetails(state: EngineState, input: DetailsInput): string {
-  const labels = new Labels(input.definition);
+  const labels = labelsOf(input.definition);
   const lines: string[] = [];
   if (state.status === 'closed') {
     lines.push(`**Status:** afgesloten${state.closedAt !== undefined ? ` op ${dutchTime(state.closedAt)}` : ''}`);
@@ -201,7 +214,7 @@ export interface TimerPurpose {
  */
 export function timerPurposes(state: EngineState, input: DetailsInput): TimerPurpose[] {
   if (state.paused) return [];
-  const labels = new Labels(input.definition);
+  const labels = labelsOf(input.definition);
   const out: TimerPurpose[] = [];
   for (const t of state.tokens) {
     if (t.wait?.kind === 'timer') out.push({ at: t.wait.at, summary: `timer ${labels.node(t.node, state.phase)}` });
@@ -242,7 +255,7 @@ export function notificationSummary(kind: 'webhook' | 'email' | 'recipients', ty
 
 /** The summary of a service task's activity: `servicetaak <node> (<activity>)`. */
 export function serviceTaskSummary(input: DetailsInput, phase: string | null, node: string, activity: string): string {
-  return clip(`servicetaak ${new Labels(input.definition).node(node, phase)} (${activity})`);
+  return clip(`servicetaak ${labelsOf(input.definition).node(node, phase)} (${activity})`);
 }
 
 /** A label on one line (summaries are single-line). */
