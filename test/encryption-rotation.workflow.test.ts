@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { Client } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { validateDefinition } from '../definitions/validate.js';
 import type { Definition } from '../definitions/schema.js';
 import { dataConverter } from '../runtime/data-converter.js';
 import { EncryptionCodec, KEY_ID } from '../runtime/encryption.js';
@@ -16,6 +15,7 @@ import { completeStepUpdate, getStateQuery, trajectoryWorkflow } from '../workfl
 import { settle } from './helpers/driver.js';
 import { metadataOf, payloadsIn, rawText } from './helpers/payloads.js';
 import { uniqueId, useTemporal } from './helpers/temporal.js';
+import { validDefinition } from './helpers/definitions.js';
 
 const temporal = useTemporal({ server: 'time-skipping' });
 
@@ -26,7 +26,7 @@ const ringAfter = staticKeyRing({ municipalities: { GM0363: { current: '2026-12'
 
 /** One step, due at once, escalating to the teamleider after a day. */
 function escalating(): Definition {
-  const result = validateDefinition(
+  return validDefinition(
     {
       id: 'rotatie',
       version: 1,
@@ -36,10 +36,7 @@ function escalating(): Definition {
       defaultEscalationPolicy: 'kort',
       phases: [{ id: 'a', name: 'A', start: 'x', nodes: [{ id: 'x', type: 'userTask', owner: 'regisseur', due: 'PT1H', next: 'e' }, { id: 'e', type: 'end' }] }],
     },
-    { activities: [] },
   );
-  if (!result.ok) throw new Error(JSON.stringify(result.problems));
-  return result.definition;
 }
 
 describe('key rotation', () => {

@@ -6,9 +6,9 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { WorkflowBundle } from '@temporalio/worker';
 import type { Directory } from '../../activities/directory.js';
 import type { Definition } from '../../definitions/schema.js';
-import { validateDefinition } from '../../definitions/validate.js';
 import { trajectoryWorkflow, type TrajectoryInput } from '../../workflows/trajectory.js';
 import { createWorker } from '../../worker/worker.js';
+import { validDefinition } from './definitions.js';
 import { Driver } from './driver.js';
 import { MailServer, WebhookReceiver } from './receivers.js';
 import { uniqueId, useTemporal, TEST_KEY_RING } from './temporal.js';
@@ -100,12 +100,7 @@ export async function withNotifyingTrajectory(
   });
 }
 
-/** A definition checked by the validator (as the API registers it); throws with every problem otherwise. */
-export function validDefinition(input: Record<string, unknown>): Definition {
-  const result = validateDefinition(input, { activities: [] });
-  if (!result.ok) throw new Error(JSON.stringify(result.problems, null, 2));
-  return result.definition;
-}
+export { validDefinition };
 
 /**
  * Goals (a multi-instance, due in a second, the owner reminded at once) and a check-in that loops back to them until
