@@ -80,7 +80,8 @@ describe('API hardening: the hostile-client corpus', () => {
     const cs = await as(app, 'case-system');
     // About 4,100 levels, well inside the 100 kB body limit (before: a 500 from the payload conversion).
     const deepRef = uniqueId('ZAAK');
-    const deep = await cs.post('/v1/trajectories').send({ caseRef: deepRef, data: nested(4100) });
+    // Serialised here: supertest's own serialiser recurses per level and can run out of stack at this depth.
+    const deep = await cs.post('/v1/trajectories').set('content-type', 'application/json').send(JSON.stringify({ caseRef: deepRef, data: nested(4100) }));
     expectProblem(deep, 400, 'invalid-request');
     expect(deep.body.errors[0]).toMatchObject({ path: expect.stringMatching(/^\/body\/data(\/a)+$/), message: expect.stringMatching(/nested too deeply/) });
     expect(await exists(`GM0363-${deepRef}`)).toBe(false);
@@ -98,10 +99,10 @@ describe('API hardening: the hostile-client corpus', () => {
 
     const { id } = await started();
     const before = await historyLength(id);
-    const output = await cs.post(`/v1/trajectories/${id}/steps/assign-director/complete`).send({ output: nested(4100) });
+    const output = await cs.post(`/v1/trajectories/${id}/steps/assign-director/complete`).set('content-type', 'application/json').send(JSON.stringify({ output: nested(4100) }));
     expectProblem(output, 400, 'invalid-request');
     expect(output.body.errors[0].path).toMatch(/^\/body\/output(\/a)+$/);
-    const payload = await cs.post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact', payload: [nested(4100)] });
+    const payload = await cs.post(`/v1/trajectories/${id}/events`).set('content-type', 'application/json').send(JSON.stringify({ event: 'family-contact', payload: [nested(4100)] }));
     expectProblem(payload, 400, 'invalid-request');
     expect(payload.body.errors[0].path).toMatch(/^\/body\/payload\/0(\/a)+$/);
     const wide = await cs.post(`/v1/trajectories/${id}/events`).send({ event: 'family-contact', payload: nested(17) });
