@@ -572,11 +572,11 @@ function referenceProblems(def: Obj, opts: ValidateOptions, budget: SuggestionBu
 
   if (isObj(def.contactWatch)) {
     const cw = def.contactWatch;
-    checkRef(['contactWatch', 'aftercare', 'relapse', 'event'], cw.event, events, 'event');
-    checkRef(['contactWatch', 'aftercare', 'relapse', 'owner'], cw.owner, roles, 'role');
-    checkDuration(['contactWatch', 'aftercare', 'relapse', 'after'], cw.after);
-    if (cw.escalation !== undefined) checkRef(['contactWatch', 'aftercare', 'relapse', 'escalation'], cw.escalation, policyIds, 'escalation policy');
-    arr(cw.inPhases).forEach((ph, j) => checkRef(['contactWatch', 'aftercare', 'relapse', 'inPhases', j], ph, phaseIds, 'phase'));
+    checkRef(['contactWatch', 'event'], cw.event, events, 'event');
+    checkRef(['contactWatch', 'owner'], cw.owner, roles, 'role');
+    checkDuration(['contactWatch', 'after'], cw.after);
+    if (cw.escalation !== undefined) checkRef(['contactWatch', 'escalation'], cw.escalation, policyIds, 'escalation policy');
+    arr(cw.inPhases).forEach((ph, j) => checkRef(['contactWatch', 'inPhases', j], ph, phaseIds, 'phase'));
   }
 
   arr(def.eventHandlers).forEach((h, i) => {

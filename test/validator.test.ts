@@ -45,6 +45,16 @@ describe('validator', () => {
     expect(p).toContainEqual({ path: '/phases/5/id', message: 'the phase id "afgesloten" is reserved: a closed trajectory is in it' });
   });
 
+  it('names contact-watch problems by the pointer that is in the document (/contactWatch/event, not a path that does not exist)', () => {
+    const problems = problemsOf(
+      variant((d) => {
+        d.contactWatch = { event: 'bestaat-niet', after: 'P14D', owner: 'nobody', inPhases: ['intake', 'nergens'] };
+      }),
+    );
+    const paths = problems.map((p) => p.path).sort();
+    expect(paths).toEqual(['/contactWatch/event', '/contactWatch/inPhases/1', '/contactWatch/owner']);
+  });
+
   it('finds an unknown next step, with a suggestion', () => {
     const p = problemsOf(variant((d) => (phase(d, 'intake').nodes[0].next = 'first-contct')));
     expect(p).toContainEqual({ path: '/phases/0/nodes/0/next', message: 'unknown node "first-contct" in phase "intake"', suggestion: 'first-contact' });
